@@ -1,0 +1,1 @@
+"""Needs intelligence domain: indicator statistics and disclosure control (pure code)."""

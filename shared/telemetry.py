@@ -1,0 +1,164 @@
+"""Traces, metrics and structured logs shared by every service.
+
+One trace runs from an HTTP request through the outbox row (which stores the W3C
+`traceparent`), the Kafka record headers and the consumer's processing span.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+    SpanExporter,
+)
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_PUBLISHED = Counter(
+    "commissioning_events_published_total", "Events the relay published", ["service", "topic"]
+)
+EVENTS_CONSUMED = Counter(
+    "commissioning_events_consumed_total",
+    "Events applied by a consumer (duplicates excluded)",
+    ["consumer", "topic"],
+)
+EVENTS_DUPLICATE = Counter(
+    "commissioning_events_duplicate_total",
+    "Redelivered events skipped by the inbox",
+    ["consumer", "topic"],
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "commissioning_events_dead_lettered_total",
+    "Events sent to a dead-letter topic",
+    ["consumer", "topic"],
+)
+OUTBOX_BACKLOG = Gauge("commissioning_outbox_backlog", "Outbox rows not yet published", ["service"])
+OUTBOX_FAILED = Counter(
+    "commissioning_outbox_failed_total",
+    "Outbox rows the broker refused for good (e.g. too large)",
+    ["service", "topic"],
+)
+CONSUMER_LAG = Gauge(
+    "commissioning_consumer_lag",
+    "Records between a consumer's position and the partition end",
+    ["consumer", "topic", "partition"],
+)
+BATCH_SECONDS = Histogram(
+    "commissioning_consumer_batch_seconds", "Time to apply one consumer batch", ["consumer"]
+)
+
+_tracer_configured = False
+
+
+def configure_tracing(
+    service: str, exporter: str = "none", span_exporter: SpanExporter | None = None
+) -> None:
+    """Install a tracer provider for this process (once)."""
+    global _tracer_configured
+    if _tracer_configured:
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    if span_exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(span_exporter))
+    elif exporter == "console":
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
+    elif exporter == "otlp":  # pragma: no cover - needs the optional exporter package
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+            OTLPSpanExporter,
+        )
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    _tracer_configured = True
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer("commissioning")
+
+
+def current_trace_headers() -> dict[str, str]:
+    """W3C trace context of the current span, to store with an outbox row."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def context_from_headers(
+    headers: Sequence[tuple[str, bytes]] | Mapping[str, str] | None,
+) -> context.Context:
+    """Extract a parent context from Kafka record headers or a dict."""
+    carrier: dict[str, str] = {}
+    if isinstance(headers, Mapping):
+        carrier = dict(headers)
+    else:
+        for key, value in headers or ():
+            if key in ("traceparent", "tracestate") and value is not None:
+                carrier[key] = value.decode("latin-1")
+    return propagate.extract(carrier)
+
+
+@contextmanager
+def span(
+    name: str,
+    parent: context.Context | None = None,
+    kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+    **attributes: Any,
+) -> Iterator[trace.Span]:
+    """Start a span, optionally as a child of an extracted context."""
+    with tracer().start_as_current_span(
+        name, context=parent, kind=kind, attributes=attributes
+    ) as s:
+        yield s
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line, carrying the trace and span ids of the current span."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        ctx = trace.get_current_span().get_span_context()
+        if ctx.is_valid:
+            entry["trace_id"] = format(ctx.trace_id, "032x")
+            entry["span_id"] = format(ctx.span_id, "016x")
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            entry.update(extra)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
+    """Structured logs to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonLogFormatter(service))
+    else:
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,41 @@
+"""Helpers for backbone tests: schemas, polling, background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from shared.db import Database
+from shared.migrations import upgrade
+
+BACKBONE_VERSIONS = Path(__file__).resolve().parents[2] / "services" / "needs" / "adapters" / "migrations"
+
+
+async def migrated(database_url: str, schema: str, schemas: list[str], *ddl: str) -> Database:
+    """A database for `schema` with the backbone tables (through Alembic) plus extra DDL."""
+    schemas.append(schema)
+    await upgrade(database_url, schema, BACKBONE_VERSIONS)
+    db = Database(database_url, schema, pool_size=4)
+    if ddl:
+        async with db.connect() as conn:
+            for statement in ddl:
+                await conn.exec_driver_sql(statement)
+    return db
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0, interval_s: float = 0.2) -> None:
+    """Poll until `check` is true; fail with a clear message on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s}s: {check.__qualname__}")
+
+
+async def scalar(db: Database, sql: str) -> int:
+    async with db.connect() as conn:
+        value = (await conn.exec_driver_sql(sql)).scalar()
+    return int(value or 0)

@@ -1,0 +1,55 @@
+"""Events travel outbox -> Kafka -> inbox: committed events arrive once, in key order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from shared.db import Database
+from shared.inbox import InboxConsumer
+from shared.outbox import OutboxRelay
+from shared.settings import KafkaSettings, RelaySettings
+from shared.topics import INDICATOR_VALUES
+from tests.backbone.ledger import LEDGER_DDL, apply_ledger, produce
+from tests.backbone.support import eventually, migrated, scalar
+
+pytestmark = [pytest.mark.broker, pytest.mark.database]
+
+
+async def test_committed_events_are_applied_exactly_once_in_key_order(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    source = await migrated(database_url, unique_schema + "_src", schemas)
+    sink = await migrated(database_url, unique_schema + "_dst", schemas, LEDGER_DDL)
+    ids = await produce(source, kafka, 500)
+
+    stop = asyncio.Event()
+    relay = OutboxRelay(service="src", database_url=database_url, schema=source.schema, kafka=kafka,
+                        relay=RelaySettings(batch_size=128))
+    consumer = InboxConsumer(name=f"{kafka.topic_prefix}ledger", topics=[kafka.topic(INDICATOR_VALUES.name)],
+                             handler=apply_ledger, db=sink, kafka=kafka, source="t", trust="durham")
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
+    try:
+        async def all_applied() -> bool:
+            return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= len(ids)
+
+        await eventually(all_applied, 90)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert await scalar(sink, "SELECT count(*) FROM ledger_applied WHERE applied_count <> 1") == 0
+    assert await scalar(source, "SELECT count(*) FROM outbox WHERE state <> 'published'") == 0
+    await assert_key_order(sink)
+    await source.dispose()
+    await sink.dispose()
+
+
+async def assert_key_order(sink: Database) -> None:
+    """Within a key, events were applied in the order they were committed."""
+    async with sink.connect() as conn:
+        rows = (await conn.exec_driver_sql("SELECT subject, n FROM ledger_applied ORDER BY arrival")).all()
+    last: dict[str, int] = {}
+    for subject, n in rows:
+        assert n > last.get(subject, -1), f"{subject}: {n} applied after {last[subject]}"
+        last[subject] = n
