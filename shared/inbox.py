@@ -146,8 +146,12 @@ class InboxConsumer:
                 await self._consume(stop)
             except (OSError, KafkaError) as exc:
                 log.warning("consumer %s lost the broker, reconnecting: %r", self.name, exc)
-                self.ready = False
                 await asyncio.sleep(self.retry_backoff_s)
+            except Exception:
+                # A defect, not bad input (that is dead-lettered): restart from the last
+                # committed offsets rather than die, and say so loudly.
+                log.exception("consumer %s failed; restarting from committed offsets", self.name)
+                await asyncio.sleep(self.retry_backoff_s * 5)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         self._consumer = make_consumer(
@@ -300,9 +304,7 @@ class InboxConsumer:
 
     async def _record_in_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
         """Insert inbox rows; return the deliveries whose ids were not there before."""
-        conn = await uow.session.connection()
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
+        raw = await uow.driver_connection()
         rows = await raw.fetch(
             'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
             "SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) "

@@ -6,6 +6,7 @@ import uuid
 from types import TracebackType
 from typing import Self
 
+import asyncpg
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.events = events
         self.outgoing: list[OutgoingEvent] = []
         self._committed = False
+        self._raw: asyncpg.Connection | None = None
 
     async def __aenter__(self) -> Self:
         self.session: AsyncSession = self.db.sessions()
@@ -53,6 +55,21 @@ class UnitOfWork:
                 await self.session.rollback()
         finally:
             await self.session.close()
+
+    async def driver_connection(self) -> asyncpg.Connection:
+        """The raw asyncpg connection, inside this unit of work's transaction, for bulk work.
+
+        SQLAlchemy's asyncpg adapter opens its transaction lazily, on the first statement it
+        runs itself; statements sent on the raw connection before that would autocommit. So
+        a first statement goes through SQLAlchemy before the raw connection is handed out.
+        """
+        if self._raw is None:
+            conn = await self.session.connection()
+            await conn.exec_driver_sql("SELECT 1")
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None and raw.is_in_transaction()
+            self._raw = raw
+        return self._raw
 
     def publish(
         self,

@@ -64,9 +64,7 @@ async def produce(db: Database, kafka: KafkaSettings, count: int, *, keys: int =
 
 async def apply_ledger(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     """Record each event; the upsert makes a double application visible."""
-    conn = await uow.session.connection()
-    raw = (await conn.get_raw_connection()).driver_connection
-    assert raw is not None
+    raw = await uow.driver_connection()
     await raw.executemany(
         "INSERT INTO ledger_applied (event_id, subject, n) VALUES ($1, $2, $3) "
         "ON CONFLICT (event_id) DO UPDATE SET applied_count = ledger_applied.applied_count + 1",

@@ -133,7 +133,8 @@ def disclose_table(
     """Primary then secondary suppression for a table of counts with totals.
 
     While any group has exactly one suppressed member (its total included), the smallest
-    other member is suppressed too: non-zero parts first, then the total, then zero parts.
+    other member is suppressed too: non-zero parts first (preferring one that also protects
+    another such group), then the total, then zero parts.
     A final check solves the groups' equations exactly and keeps suppressing until no
     hidden cell can be worked out (needed for 2-D tables, where every row and column can
     hold two suppressed cells and one may still be determined). Groups must be consistent:
@@ -228,19 +229,16 @@ def _suppress_until_safe(
 ) -> None:
     order = {key: i for i, key in enumerate(counts)}
     while True:
-        lonely = next((g for g in groups if sum(m in hidden for m in g.members) == 1), None)
-        if lonely is not None:
-            partner = _smallest_partner(counts, order, [lonely], hidden)
-            if partner is None:  # pragma: no cover - a group always has a second member
-                return
-            hidden.add(partner)
+        lonely = [g for g in groups if sum(m in hidden for m in g.members) == 1]
+        if lonely:
+            candidates = _ranked_candidates(counts, order, lonely[0], hidden, lonely[1:])
+            hidden.add(candidates[0])  # a group has a total and a part, so one is shown
             continue
         exposed = recoverable_cells(counts, groups, hidden)
         if not exposed:
             return
         cell = min(exposed, key=order.__getitem__)
-        containing = [g for g in groups if cell in g.members]
-        partner = _protecting_partner(counts, order, groups, containing, hidden, cell)
+        partner = _protecting_partner(counts, order, groups, hidden, cell)
         if partner is None:
             return
         hidden.add(partner)
@@ -250,49 +248,47 @@ def _protecting_partner(
     counts: Mapping[K, int],
     order: Mapping[K, int],
     groups: tuple[AdditiveGroup[K], ...],
-    containing: Sequence[AdditiveGroup[K]],
     hidden: set[K],
     cell: K,
 ) -> K | None:
-    candidates = _ranked_candidates(counts, order, containing, hidden)
+    """A shown cell sharing a group with ``cell`` whose hiding makes ``cell`` unrecoverable."""
+    candidates = [
+        candidate
+        for group in groups
+        if cell in group.members
+        for candidate in _ranked_candidates(counts, order, group, hidden, ())
+    ]
+    candidates.sort(key=lambda k: (counts[k] == 0, counts[k], order[k]))
     for candidate in candidates:
         if cell not in recoverable_cells(counts, groups, hidden | {candidate}):
             return candidate
     if candidates:
         return candidates[0]
     rest = [key for key in counts if key not in hidden]
-    return min(rest, key=lambda k: _preference(counts, order, None, k), default=None)
-
-
-def _smallest_partner(
-    counts: Mapping[K, int],
-    order: Mapping[K, int],
-    groups: Sequence[AdditiveGroup[K]],
-    hidden: set[K],
-) -> K | None:
-    candidates = _ranked_candidates(counts, order, groups, hidden)
-    return candidates[0] if candidates else None
+    return min(rest, key=lambda k: (counts[k] == 0, counts[k], order[k]), default=None)
 
 
 def _ranked_candidates(
     counts: Mapping[K, int],
     order: Mapping[K, int],
-    groups: Sequence[AdditiveGroup[K]],
+    group: AdditiveGroup[K],
     hidden: set[K],
+    other_lonely: Sequence[AdditiveGroup[K]],
 ) -> list[K]:
-    totals = {g.total for g in groups}
-    shown = {m for g in groups for m in g.members if m not in hidden}
-    return sorted(shown, key=lambda k: _preference(counts, order, totals, k))
+    """Shown members of ``group``, best partner first.
 
+    Non-zero parts come before the total and zero parts last (hiding a zero says little);
+    then a cell that also sits in another group with one suppressed cell, since hiding it
+    protects both (a 2-D table then needs four cells, not six); then the smallest count.
+    """
 
-def _preference(
-    counts: Mapping[K, int], order: Mapping[K, int], totals: set[K] | None, key: K
-) -> tuple[int, int, int]:
-    """Next smallest non-zero part, then the total, then a zero part; ties by position."""
-    count = counts[key]
-    is_total = totals is not None and key in totals
-    rank = 2 if count == 0 else (1 if is_total else 0)
-    return (rank, count, order[key])
+    def preference(key: K) -> tuple[int, int, int, int]:
+        count = counts[key]
+        rank = 2 if count == 0 else (1 if key == group.total else 0)
+        also_fixes = sum(key in g.members for g in other_lonely)
+        return (rank, -also_fixes, count, order[key])
+
+    return sorted((m for m in group.members if m not in hidden), key=preference)
 
 
 def _reduced_row_echelon(

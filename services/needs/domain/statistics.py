@@ -449,8 +449,7 @@ def directly_standardised_rate(
         raise ValueError("standard populations must not all be zero")
     dsr = sum(s.count * s.standard_population / s.population for s in strata) / total_weight
     variance = (
-        sum(s.count * (s.standard_population / s.population) ** 2 for s in strata)
-        / total_weight**2
+        sum(s.count * (s.standard_population / s.population) ** 2 for s in strata) / total_weight**2
     )
     factor = math.sqrt(variance / total_count)
 
@@ -786,4 +785,3 @@ def _check_proportion(count: int, denominator: int) -> None:
         raise ValueError("denominator must be positive")
     if not 0 <= count <= denominator:
         raise ValueError("count must lie between 0 and the denominator")
-

@@ -1,0 +1,161 @@
+"""Bad input is parked with a reason, and the partition keeps moving."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from shared.envelope import Event, header_value
+from shared.inbox import InboxConsumer
+from shared.kafka import ensure_topics
+from shared.outbox import EventTooLarge, OutboxRelay
+from shared.settings import KafkaSettings, RelaySettings
+from shared.topics import INDICATOR_VALUES
+from shared.unit_of_work import UnitOfWork
+from tests.backbone.ledger import LEDGER_DDL, apply_ledger, submitted
+from tests.backbone.support import eventually, migrated, scalar
+
+pytestmark = [pytest.mark.broker, pytest.mark.database]
+
+
+def envelope_json(n: int, **overrides: Any) -> bytes:
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "type": "needs.IndicatorValueSubmitted.v1",
+        "source": "pct-system",
+        "subject": "teenage_conceptions/loc1",
+        "occurred_at": "2026-11-23T10:00:00+00:00",
+        "correlation_id": str(uuid.uuid4()),
+        "trust": "durham",
+        "locality": "loc1",
+        "payload": submitted(n).model_dump(mode="json"),
+    }
+    body.update(overrides)
+    return json.dumps(body).encode()
+
+
+async def read_all(kafka: KafkaSettings, topic: str, expected: int) -> list[Any]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        for _ in range(100):
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+            if len(records) >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_events_applied(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
+    topic = kafka.topic(INDICATOR_VALUES.name)
+    await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=1)
+    poison_id = uuid.uuid4()
+
+    async def apply_or_refuse(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        if any(e.id == poison_id for e in events):
+            raise ValueError("indicator 'teenage_conceptions' is not published by agency 'pct'")
+        await apply_ledger(events, uow)
+
+    bad = [
+        (b"{not json", "malformed JSON"),
+        (envelope_json(2, type="needs.NoSuchThing.v1"), "unknown event type 'needs.NoSuchThing.v1'"),
+        (envelope_json(3, payload={**submitted(3).model_dump(mode="json"), "numerator": -4}),
+         "payload.numerator: Input should be greater than or equal to 0"),
+        (envelope_json(4, id=str(poison_id)), "handler error: ValueError: indicator"),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, envelope_json(1), key=b"k")
+        for value, _ in bad:
+            await producer.send_and_wait(topic, value, key=b"k")
+        for n in range(5, 10):
+            await producer.send_and_wait(topic, envelope_json(n), key=b"k")
+    finally:
+        await producer.stop()
+
+    stop = asyncio.Event()
+    consumer = InboxConsumer(name=f"{kafka.topic_prefix}dlq-test", topics=[topic], handler=apply_or_refuse,
+                             db=sink, kafka=kafka, source="t", trust="durham")
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        async def good_ones_applied() -> bool:
+            return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= 6
+
+        await eventually(good_ones_applied, 60)
+    finally:
+        stop.set()
+        await task
+
+    assert await scalar(sink, "SELECT count(*) FROM ledger_applied") == 6
+    dead = await read_all(kafka, topic + ".dlq", len(bad))
+    assert len(dead) == len(bad)
+    for record, (value, reason) in zip(dead, bad, strict=True):
+        assert record.value == value
+        assert reason in (header_value(record.headers, "dlq.reason") or "")
+        assert header_value(record.headers, "dlq.origin.topic") == topic
+        assert header_value(record.headers, "dlq.origin.offset") is not None
+    await sink.dispose()
+
+
+async def test_an_event_larger_than_the_platform_accepts_is_refused_at_the_edge(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    db = await migrated(database_url, unique_schema, schemas)
+    small = kafka.model_copy(update={"max_event_bytes": 300})
+    async with UnitOfWork(db, small, source="t", trust="durham") as uow:
+        with pytest.raises(EventTooLarge, match="at most 300 bytes"):
+            uow.publish(submitted(1), subject="s")
+    assert await scalar(db, "SELECT count(*) FROM outbox") == 0
+    await db.dispose()
+
+
+async def test_a_row_the_broker_refuses_never_wedges_the_relay(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    db = await migrated(database_url, unique_schema, schemas)
+    async with UnitOfWork(db, kafka, source="t", trust="durham") as uow:
+        uow.publish(submitted(1), subject="s")
+        await uow.commit()
+    # A row too large for any broker, as an older release with a looser limit might have left.
+    async with db.connect() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO outbox (event_id, event_type, topic, key, headers, value) "
+            "VALUES (gen_random_uuid(), 'needs.IndicatorValueSubmitted.v1', "
+            f"'{kafka.topic(INDICATOR_VALUES.name)}', 's', '[]', decode(repeat('78', 3000000), 'hex'))"
+        )
+    async with UnitOfWork(db, kafka, source="t", trust="durham") as uow:
+        uow.publish(submitted(2), subject="s")
+        await uow.commit()
+
+    stop = asyncio.Event()
+    relay = OutboxRelay(service="t", database_url=database_url, schema=db.schema, kafka=kafka,
+                        relay=RelaySettings(batch_size=10))
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        async def drained() -> bool:
+            return await scalar(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0
+
+        await eventually(drained, 60)
+    finally:
+        stop.set()
+        await task
+    assert await scalar(db, "SELECT count(*) FROM outbox WHERE state = 'published'") == 2
+    async with db.connect() as conn:
+        reason = (await conn.exec_driver_sql(
+            "SELECT last_error FROM outbox WHERE state = 'failed'")).scalar_one()
+    assert "MessageSizeTooLarge" in reason
+    await db.dispose()
