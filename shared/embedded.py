@@ -33,12 +33,16 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
     """Wait until something accepts connections on a loopback port."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+            raise RuntimeError(
+                f"process exited with {process.returncode} before listening on {port}"
+            )
         with socket.socket() as s:
             s.settimeout(0.2)
             if s.connect_ex(("127.0.0.1", port)) == 0:
@@ -63,7 +67,14 @@ def _ensure_service_user() -> pwd.struct_passwd:
         return pwd.getpwnam(SERVICE_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVICE_USER,
+            ],
             check=True,
             capture_output=True,
         )
@@ -115,29 +126,54 @@ class EmbeddedPostgres:
                 for root, dirs, files in os.walk(pgdata):
                     for name in dirs + files:
                         os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
-        run_as = {"user": user.pw_uid, "group": user.pw_gid} if user else {}
+        uid = user.pw_uid if user else None
+        gid = user.pw_gid if user else None
         if not (pgdata / "PG_VERSION").exists():
             if pgdata.exists():
                 shutil.rmtree(pgdata)
             subprocess.run(
-                [self._bin("initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--no-sync"],
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    str(pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                ],
                 check=True,
                 capture_output=True,
-                **run_as,  # type: ignore[arg-type]
+                user=uid,
+                group=gid,
             )
         stale = pgdata / "postmaster.pid"
         if stale.exists():
             stale.unlink()
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
-            [self._bin("postgres"), "-D", str(pgdata), "-h", "127.0.0.1", "-p", str(self.port),
-             "-k", str(pgdata), "-c", "max_connections=200", "-c", "fsync=on",
-             "-c", "shared_buffers=128MB"],
+            [
+                self._bin("postgres"),
+                "-D",
+                str(pgdata),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-k",
+                str(pgdata),
+                "-c",
+                "max_connections=200",
+                "-c",
+                "fsync=on",
+                "-c",
+                "shared_buffers=128MB",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            **run_as,  # type: ignore[arg-type]
+            user=uid,
+            group=gid,
         )
         wait_for_port(self.port, timeout_s, self.process)
         self._wait_accepting(timeout_s)
@@ -147,7 +183,15 @@ class EmbeddedPostgres:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             done = subprocess.run(
-                [self._bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"],
+                [
+                    self._bin("pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                ],
                 capture_output=True,
             )
             if done.returncode == 0:
@@ -181,8 +225,16 @@ class EmbeddedKafka:
         address = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(binary), "broker", "--listener-url", address, "--advertised-listener-url", address,
-             "--storage-engine", "memory://tansu/"],
+            [
+                str(binary),
+                "broker",
+                "--listener-url",
+                address,
+                "--advertised-listener-url",
+                address,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -87,10 +88,8 @@ async def ensure_topics(
             )
             for n in missing
         ]
-        try:
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass
         await _wait_for_metadata(admin, missing)
         return missing
     finally:
@@ -124,8 +123,6 @@ async def broker_answers(settings: KafkaSettings, timeout_s: float = 5.0) -> boo
     except Exception:
         return False
     finally:
-        try:
+        with contextlib.suppress(Exception):  # a client that never connected
             await admin.close()
-        except Exception:  # pragma: no cover - closing a client that never connected
-            pass
     return True

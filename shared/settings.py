@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.auth import DEVELOPMENT_ONLY_SECRET, AuthSettings
 
 
 class KafkaSettings(BaseSettings):
@@ -88,13 +90,26 @@ class PlatformSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
     otel_exporter: Literal["none", "console", "otlp"] = "none"
-    jwt_secret: str = "dev-only-secret-change-me-in-production-0123456789"
-    jwt_mode: Literal["shared-secret", "jwks"] = "shared-secret"
+    auth_mode: Literal["shared-secret", "jwks"] = "shared-secret"
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_ONLY_SECRET)
     jwks_url: str | None = None
     jwks_file: Path | None = None
-    jwt_issuer: str = "commissioning"
-    jwt_audience: str = "commissioning"
+    jwt_issuer: str = "commissioning-dev"
+    jwt_audience: str = "commissioning-platform"
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     relay: RelaySettings = Field(default_factory=RelaySettings)
+
+    def auth(self, trust: str) -> AuthSettings:
+        """Token checking for `trust`; refuses the development secret in production."""
+        return AuthSettings(
+            mode=self.auth_mode,
+            environment=self.environment,
+            secret=self.jwt_secret,
+            jwks_url=self.jwks_url,
+            jwks_file=self.jwks_file,
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            trust=trust,
+        )

@@ -16,7 +16,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.db import Database
 from shared.envelope import Event
@@ -50,7 +49,9 @@ def submitted(n: int) -> IndicatorValueSubmitted:
     )
 
 
-async def produce(db: Database, kafka: KafkaSettings, count: int, *, keys: int = 16, per_tx: int = 100) -> list[str]:
+async def produce(
+    db: Database, kafka: KafkaSettings, count: int, *, keys: int = 16, per_tx: int = 100
+) -> list[str]:
     """Commit `count` events through the outbox; return their ids in commit order."""
     ids: list[str] = []
     for start in range(0, count, per_tx):

@@ -9,7 +9,9 @@ from pathlib import Path
 from shared.db import Database
 from shared.migrations import upgrade
 
-BACKBONE_VERSIONS = Path(__file__).resolve().parents[2] / "services" / "needs" / "adapters" / "migrations"
+BACKBONE_VERSIONS = (
+    Path(__file__).resolve().parents[2] / "services" / "needs" / "adapters" / "migrations"
+)
 
 
 async def migrated(database_url: str, schema: str, schemas: list[str], *ddl: str) -> Database:
@@ -24,7 +26,9 @@ async def migrated(database_url: str, schema: str, schemas: list[str], *ddl: str
     return db
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0, interval_s: float = 0.2) -> None:
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0, interval_s: float = 0.2
+) -> None:
     """Poll until `check` is true; fail with a clear message on timeout."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s

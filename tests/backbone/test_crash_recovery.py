@@ -104,8 +104,9 @@ async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twic
             stop(process)
 
     async with sink.connect() as conn:
-        rows = (await conn.exec_driver_sql(
-            "SELECT event_id::text, applied_count FROM ledger_applied")).all()
+        rows = (
+            await conn.exec_driver_sql("SELECT event_id::text, applied_count FROM ledger_applied")
+        ).all()
     applied_ids = {event_id: count for event_id, count in rows}
     missing = [e for e in committed if e not in applied_ids]
     twice = {e: c for e, c in applied_ids.items() if c != 1}

@@ -41,8 +41,13 @@ def envelope_json(n: int, **overrides: Any) -> bytes:
 
 
 async def read_all(kafka: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka.bootstrap_servers, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     records: list[Any] = []
     try:
@@ -71,9 +76,14 @@ async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_
 
     bad = [
         (b"{not json", "malformed JSON"),
-        (envelope_json(2, type="needs.NoSuchThing.v1"), "unknown event type 'needs.NoSuchThing.v1'"),
-        (envelope_json(3, payload={**submitted(3).model_dump(mode="json"), "numerator": -4}),
-         "payload.numerator: Input should be greater than or equal to 0"),
+        (
+            envelope_json(2, type="needs.NoSuchThing.v1"),
+            "unknown event type 'needs.NoSuchThing.v1'",
+        ),
+        (
+            envelope_json(3, payload={**submitted(3).model_dump(mode="json"), "numerator": -4}),
+            "payload.numerator: Input should be greater than or equal to 0",
+        ),
         (envelope_json(4, id=str(poison_id)), "handler error: ValueError: indicator"),
     ]
     producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
@@ -88,10 +98,18 @@ async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_
         await producer.stop()
 
     stop = asyncio.Event()
-    consumer = InboxConsumer(name=f"{kafka.topic_prefix}dlq-test", topics=[topic], handler=apply_or_refuse,
-                             db=sink, kafka=kafka, source="t", trust="durham")
+    consumer = InboxConsumer(
+        name=f"{kafka.topic_prefix}dlq-test",
+        topics=[topic],
+        handler=apply_or_refuse,
+        db=sink,
+        kafka=kafka,
+        source="t",
+        trust="durham",
+    )
     task = asyncio.create_task(consumer.run(stop))
     try:
+
         async def good_ones_applied() -> bool:
             return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= 6
 
@@ -135,17 +153,24 @@ async def test_a_row_the_broker_refuses_never_wedges_the_relay(
         await conn.exec_driver_sql(
             "INSERT INTO outbox (event_id, event_type, topic, key, headers, value) "
             "VALUES (gen_random_uuid(), 'needs.IndicatorValueSubmitted.v1', "
-            f"'{kafka.topic(INDICATOR_VALUES.name)}', 's', '[]', decode(repeat('78', 3000000), 'hex'))"
+            f"'{kafka.topic(INDICATOR_VALUES.name)}', 's', '[]', "
+            "decode(repeat('78', 3000000), 'hex'))"
         )
     async with UnitOfWork(db, kafka, source="t", trust="durham") as uow:
         uow.publish(submitted(2), subject="s")
         await uow.commit()
 
     stop = asyncio.Event()
-    relay = OutboxRelay(service="t", database_url=database_url, schema=db.schema, kafka=kafka,
-                        relay=RelaySettings(batch_size=10))
+    relay = OutboxRelay(
+        service="t",
+        database_url=database_url,
+        schema=db.schema,
+        kafka=kafka,
+        relay=RelaySettings(batch_size=10),
+    )
     task = asyncio.create_task(relay.run(stop))
     try:
+
         async def drained() -> bool:
             return await scalar(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == 0
 
@@ -155,7 +180,8 @@ async def test_a_row_the_broker_refuses_never_wedges_the_relay(
         await task
     assert await scalar(db, "SELECT count(*) FROM outbox WHERE state = 'published'") == 2
     async with db.connect() as conn:
-        reason = (await conn.exec_driver_sql(
-            "SELECT last_error FROM outbox WHERE state = 'failed'")).scalar_one()
+        reason = (
+            await conn.exec_driver_sql("SELECT last_error FROM outbox WHERE state = 'failed'")
+        ).scalar_one()
     assert "MessageSizeTooLarge" in reason
     await db.dispose()

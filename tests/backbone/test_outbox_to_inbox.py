@@ -25,12 +25,25 @@ async def test_committed_events_are_applied_exactly_once_in_key_order(
     ids = await produce(source, kafka, 500)
 
     stop = asyncio.Event()
-    relay = OutboxRelay(service="src", database_url=database_url, schema=source.schema, kafka=kafka,
-                        relay=RelaySettings(batch_size=128))
-    consumer = InboxConsumer(name=f"{kafka.topic_prefix}ledger", topics=[kafka.topic(INDICATOR_VALUES.name)],
-                             handler=apply_ledger, db=sink, kafka=kafka, source="t", trust="durham")
+    relay = OutboxRelay(
+        service="src",
+        database_url=database_url,
+        schema=source.schema,
+        kafka=kafka,
+        relay=RelaySettings(batch_size=128),
+    )
+    consumer = InboxConsumer(
+        name=f"{kafka.topic_prefix}ledger",
+        topics=[kafka.topic(INDICATOR_VALUES.name)],
+        handler=apply_ledger,
+        db=sink,
+        kafka=kafka,
+        source="t",
+        trust="durham",
+    )
     tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
     try:
+
         async def all_applied() -> bool:
             return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= len(ids)
 
@@ -48,7 +61,9 @@ async def test_committed_events_are_applied_exactly_once_in_key_order(
 async def assert_key_order(sink: Database) -> None:
     """Within a key, events were applied in the order they were committed."""
     async with sink.connect() as conn:
-        rows = (await conn.exec_driver_sql("SELECT subject, n FROM ledger_applied ORDER BY arrival")).all()
+        rows = (
+            await conn.exec_driver_sql("SELECT subject, n FROM ledger_applied ORDER BY arrival")
+        ).all()
     last: dict[str, int] = {}
     for subject, n in rows:
         assert n > last.get(subject, -1), f"{subject}: {n} applied after {last[subject]}"

@@ -1,0 +1,174 @@
+"""`commissioning up`: the whole platform on one machine, stopped cleanly by Ctrl-C.
+
+Order: infrastructure (embedded unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set),
+topics, migrations, then one process per service, each waited on until `/readyz` says so.
+Every process it starts is its child and is stopped on exit, whatever the exit path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from shared.embedded import EmbeddedKafka, EmbeddedPostgres
+from shared.services import SERVICES, definition
+from shared.settings import KafkaSettings
+
+EMBEDDED_KAFKA_TUNING = {
+    # FACTS.md: group joins on Tansu take about half the session timeout.
+    "KAFKA_SESSION_TIMEOUT_MS": "2000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    port_base: int = 8101
+    ready_timeout: float = 90.0
+    postgres: EmbeddedPostgres | None = None
+    kafka: EmbeddedKafka | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _stopping: bool = False
+
+    def run(self) -> int:
+        """Start everything, wait for Ctrl-C or a crash, stop everything; the exit code."""
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            env = self.start()
+            self._print_summary(env)
+            return self.watch()
+        except KeyboardInterrupt:
+            return 0
+        except Exception as exc:
+            say(f"commissioning up failed: {exc}")
+            return 1
+        finally:
+            self.stop()
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if not self._stopping:
+            self._stopping = True
+            raise KeyboardInterrupt
+
+    def start(self) -> dict[str, str]:
+        env = dict(os.environ)
+        self.data_dir = self.data_dir.resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not env.get("DATABASE_URL"):
+            say(f"[1/5] starting embedded PostgreSQL (data in {self.data_dir / 'postgres'}) ...")
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
+            env["DATABASE_URL"] = self.postgres.start()
+        else:
+            say("[1/5] using PostgreSQL at DATABASE_URL")
+        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            say("[2/5] starting embedded Kafka-compatible broker (Tansu, memory storage) ...")
+            self.kafka = EmbeddedKafka(log_path=self.data_dir / "broker.log")
+            env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka.start()
+            for key, value in EMBEDDED_KAFKA_TUNING.items():
+                env.setdefault(key, value)
+        else:
+            say("[2/5] using Kafka at KAFKA_BOOTSTRAP_SERVERS")
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")})
+
+        from shared.kafka import ensure_topics
+        from shared.migrations import upgrade
+
+        say("[3/5] creating topics ...")
+        asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"])))
+        say("[4/5] migrating service schemas ...")
+        for name in SERVICES:
+            asyncio.run(upgrade(env["DATABASE_URL"], name, definition(name).migrations))
+        say("[5/5] starting services ...")
+        logs = self.data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        for index, name in enumerate(SERVICES):
+            port = self.port_base + index
+            log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "shared.cli", "serve", name, "--port", str(port)],
+                env={**env, "OTEL_SERVICE_NAME": name},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        for index, name in enumerate(SERVICES):
+            self._wait_ready(name, self.port_base + index, logs / f"{name}.log")
+        return env
+
+    def _wait_ready(self, name: str, port: int, log: Path) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        url = f"http://127.0.0.1:{port}/readyz"
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace").splitlines()[-20:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n" + "\n".join(tail))
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        say(f"      {name:12} ready on port {port}")
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"{name} not ready within {self.ready_timeout}s; see {log}")
+
+    def _print_summary(self, env: dict[str, str]) -> None:
+        say("")
+        say("The platform is up. Press Ctrl-C to stop everything.")
+        for index, name in enumerate(SERVICES):
+            base = f"http://127.0.0.1:{self.port_base + index}"
+            say(f"  {name:12} {base}/docs   health {base}/readyz   metrics {base}/metrics")
+        say(f"  PostgreSQL   {env['DATABASE_URL']}")
+        say(f"  Kafka        {env['KAFKA_BOOTSTRAP_SERVERS']}")
+        say(f"  logs         {self.data_dir / 'logs'}")
+        say("  a token:     commissioning token --role jcu")
+
+    def watch(self) -> int:
+        """Block until Ctrl-C (exit 0) or a service dies (exit 1)."""
+        while True:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    say(f"{name} exited unexpectedly with {process.returncode}; stopping")
+                    return 1
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop services (SIGTERM, then SIGKILL), then the broker, then PostgreSQL."""
+        if self.processes:
+            say("stopping services ...")
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        self.processes.clear()
+        if self.kafka is not None:
+            say("stopping broker ...")
+            self.kafka.stop()
+            self.kafka = None
+        if self.postgres is not None:
+            say("stopping PostgreSQL ...")
+            self.postgres.stop()
+            self.postgres = None
