@@ -57,29 +57,27 @@ BATCH_SECONDS = Histogram(
     "commissioning_consumer_batch_seconds", "Time to apply one consumer batch", ["consumer"]
 )
 
-_tracer_configured = False
+_provider: TracerProvider | None = None
 
 
 def configure_tracing(
     service: str, exporter: str = "none", span_exporter: SpanExporter | None = None
 ) -> None:
-    """Install a tracer provider for this process (once)."""
-    global _tracer_configured
-    if _tracer_configured:
-        return
-    provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    if span_exporter is not None:
-        provider.add_span_processor(SimpleSpanProcessor(span_exporter))
-    elif exporter == "console":
-        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
-    elif exporter == "otlp":  # pragma: no cover - needs the optional exporter package
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
-            OTLPSpanExporter,
-        )
+    """Install this process's tracer provider once; later calls may add an exporter."""
+    global _provider
+    if _provider is None:
+        _provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        if exporter == "console":
+            _provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
+        elif exporter == "otlp":  # pragma: no cover - needs the optional exporter package
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # type: ignore[import-not-found]
+                OTLPSpanExporter,
+            )
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
-    _tracer_configured = True
+            _provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        trace.set_tracer_provider(_provider)
+    if span_exporter is not None:
+        _provider.add_span_processor(SimpleSpanProcessor(span_exporter))
 
 
 def tracer() -> trace.Tracer:

@@ -1,0 +1,422 @@
+"""Needs analysis: benchmark comparison, recent trend and vulnerable groups for one series.
+
+Gateshead Activity One, stages 1 and 2 (seed 000: "look at outcomes", "focus on particular
+groups"); Urbanham appendix 6 (compare with statistical neighbours, region and England;
+trends; vulnerable groups). The statistics are Fingertips' (``statistics.py``).
+
+A series is (indicator, area, breakdown): the latest revision of each period. It is a need
+when, at its latest period, it is significantly worse than its benchmark, or worsening (a
+significant recent trend, or worse than the period before for the trust's configured number
+of periods), or, for a group within an area, significantly worse than the area's value for
+all children (a vulnerable group).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from statistics import fmean
+from typing import Final
+
+from services.needs.domain import statistics as st
+from services.needs.domain.catalogue import Comparator, Indicator, ValueType
+from services.needs.domain.model import (
+    ANALYSED_KINDS,
+    AreaKind,
+    Breakdown,
+    ReportedValue,
+    parse_breakdown_key,
+    parse_period,
+)
+
+
+class NeedReason(StrEnum):
+    """Why a series is a need (mirrors the NeedIdentified contract)."""
+
+    WORSE_THAN_BENCHMARK = "worse_than_benchmark"
+    WORSENING = "worsening"
+    WORSE_AND_WORSENING = "worse_and_worsening"
+    VULNERABLE_GROUP = "vulnerable_group"
+
+
+_PRIMARY_ORDER: Final = (
+    NeedReason.WORSE_AND_WORSENING,
+    NeedReason.VULNERABLE_GROUP,
+    NeedReason.WORSE_THAN_BENCHMARK,
+    NeedReason.WORSENING,
+)
+_WORSE: Final = frozenset({st.BenchmarkComparison.WORSE, st.BenchmarkComparison.WORSE_998})
+
+_TREND_TYPES: Final = {
+    ValueType.PROPORTION: st.ValueType.PROPORTION,
+    ValueType.RATE: st.ValueType.CRUDE_RATE,
+    ValueType.COUNT: st.ValueType.COUNT,
+    ValueType.MEAN: st.ValueType.MEAN,
+    ValueType.WAITING_TIME: st.ValueType.MEAN,
+}
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """The trust's benchmark settings (TrustConfig.benchmark)."""
+
+    trust_id: str
+    default_comparator: str = Comparator.ENGLAND.value
+    trend_periods: int = st.TREND_POINTS
+    worsening_periods_to_flag: int = 3
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A stored value with its statistic: the value and its 95% / 99.8% limits, if known."""
+
+    reported: ReportedValue
+    value: float | None
+    statistic: st.IndicatorValue | None
+
+    @property
+    def period(self) -> str:
+        return self.reported.period
+
+
+def measure(reported: ReportedValue, indicator: Indicator) -> Measured:
+    """The value and limits by the indicator's method (Wilson, Byar's, Student's t)."""
+    numerator, denominator = reported.numerator, reported.denominator
+    statistic: st.IndicatorValue | None = None
+    kind = indicator.value_type
+    if kind is ValueType.PROPORTION and numerator is not None and denominator is not None:
+        statistic = st.proportion(numerator, int(denominator), indicator.multiplier)
+    elif kind is ValueType.RATE and numerator is not None and denominator is not None:
+        statistic = st.crude_rate(numerator, denominator, indicator.multiplier)
+    elif kind is ValueType.COUNT and numerator is not None:
+        statistic = st.count_value(numerator)
+    elif (
+        kind in (ValueType.MEAN, ValueType.WAITING_TIME)
+        and reported.value is not None
+        and reported.standard_deviation is not None
+        and reported.denominator is not None
+        and reported.denominator >= 2
+    ):
+        statistic = st.mean_from_summary(
+            reported.value, reported.standard_deviation, int(reported.denominator)
+        )
+    value = statistic.value if statistic is not None else reported.value
+    return Measured(reported, value, statistic)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """The value a series was compared with, and where it came from."""
+
+    comparator: str
+    area_code: str | None
+    period: str
+    value: float | None
+
+
+SeriesKey = tuple[str, AreaKind, str, str]
+"""(indicator id, area kind, area code, breakdown key)."""
+
+
+class IndicatorData:
+    """Every current value of one indicator, indexed for analysis."""
+
+    def __init__(self, indicator: Indicator, values: Iterable[ReportedValue]) -> None:
+        self.indicator = indicator
+        self._cells: dict[tuple[AreaKind, str, str], dict[str, Measured]] = defaultdict(dict)
+        for reported in values:
+            if reported.indicator_id != indicator.id:
+                raise ValueError("values of another indicator")
+            cell = self._cells[(reported.area_kind, reported.area_code, reported.breakdown_key)]
+            known = cell.get(reported.period)
+            if known is None or known.reported.revision < reported.revision:
+                cell[reported.period] = measure(reported, indicator)
+
+    def series_keys(self) -> list[SeriesKey]:
+        """Every locality and trust series held, in a stable order."""
+        return sorted(
+            (self.indicator.id, kind, code, bk)
+            for kind, code, bk in self._cells
+            if kind in ANALYSED_KINDS
+        )
+
+    def series(self, kind: AreaKind, code: str, bk: str) -> list[Measured]:
+        """Oldest to newest; only the granularity with most periods (ties: the coarser)."""
+        cell = self._cells.get((kind, code, bk), {})
+        by_granularity: dict[str, list[Measured]] = defaultdict(list)
+        for measured in cell.values():
+            by_granularity[parse_period(measured.period).granularity].append(measured)
+        if not by_granularity:
+            return []
+        chosen = max(sorted(by_granularity), key=lambda g: len(by_granularity[g]))
+        return sorted(by_granularity[chosen], key=lambda m: parse_period(m.period))
+
+    def at(self, kind: AreaKind, code: str, bk: str, period: str) -> Measured | None:
+        return self._cells.get((kind, code, bk), {}).get(period)
+
+    def cells_at(self, period: str) -> list[Measured]:
+        """Every locality and trust value for a period (one disclosure table)."""
+        return [
+            cell[period]
+            for (kind, _, _), cell in sorted(self._cells.items())
+            if kind in ANALYSED_KINDS and period in cell
+        ]
+
+    def comparator_values(self) -> list[Measured]:
+        """Benchmark areas' values (England, region, statistical neighbours)."""
+        return [
+            measured
+            for (kind, _, _), cell in sorted(self._cells.items())
+            if kind not in ANALYSED_KINDS
+            for measured in cell.values()
+        ]
+
+    def benchmark(self, comparator: str, period: str, bk: str, trust_id: str) -> Benchmark | None:
+        """The comparator's value for the same period and group.
+
+        England and region: the area's value (a trust has one region; if several region codes
+        were submitted, the first by code). Statistical neighbours: the mean of the
+        neighbours' values. Trust: the trust's own value (for locally collected indicators).
+        """
+        if comparator == Comparator.STATISTICAL_NEIGHBOURS.value:
+            neighbours = [
+                m.value
+                for (kind, _, cell_bk), cell in self._cells.items()
+                if kind is AreaKind.STATISTICAL_NEIGHBOUR and cell_bk == bk
+                for m in (cell.get(period),)
+                if m is not None and m.value is not None
+            ]
+            if not neighbours:
+                return None
+            return Benchmark(comparator, None, period, fmean(neighbours))
+        kind = {
+            Comparator.ENGLAND.value: AreaKind.ENGLAND,
+            Comparator.REGION.value: AreaKind.REGION,
+            Comparator.TRUST.value: AreaKind.TRUST,
+        }[comparator]
+        codes = sorted(
+            code
+            for (k, code, cell_bk), cell in self._cells.items()
+            if k is kind and cell_bk == bk and period in cell
+        )
+        if kind is AreaKind.TRUST:
+            codes = [c for c in codes if c == trust_id]
+        if not codes:
+            return None
+        found = self._cells[(kind, codes[0], bk)][period]
+        return Benchmark(comparator, codes[0], period, found.value)
+
+    def peers(self, kind: AreaKind, period: str, bk: str) -> list[float]:
+        """Values to rank an area among: localities among localities; the trust among its
+        statistical neighbours."""
+        wanted = (
+            {AreaKind.LOCALITY}
+            if kind is AreaKind.LOCALITY
+            else {AreaKind.TRUST, AreaKind.STATISTICAL_NEIGHBOUR}
+        )
+        return [
+            m.value
+            for (k, _, cell_bk), cell in self._cells.items()
+            if k in wanted and cell_bk == bk
+            for m in (cell.get(period),)
+            if m is not None and m.value is not None
+        ]
+
+
+@dataclass(frozen=True)
+class SeriesAssessment:
+    """Where one series stands at its latest period, and whether it is a need."""
+
+    indicator: Indicator
+    area_kind: AreaKind
+    area_code: str
+    breakdown_key: str
+    points: tuple[Measured, ...]
+    """The trend window: up to ``trend_periods`` most recent periods, oldest first."""
+    benchmark: Benchmark | None
+    comparison: st.BenchmarkComparison
+    trend: st.TrendJudgement
+    consecutive_worsening: int
+    area_overall: Measured | None
+    comparison_with_area: st.BenchmarkComparison | None
+    quintile: st.QuintileRank | None
+    reasons: tuple[NeedReason, ...]
+
+    @property
+    def latest(self) -> Measured:
+        return self.points[-1]
+
+    @property
+    def breakdown(self) -> Breakdown:
+        return parse_breakdown_key(self.breakdown_key)
+
+    @property
+    def is_need(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def reason(self) -> NeedReason | None:
+        """The headline reason: worse and worsening first (the "red-red" flag)."""
+        return next((r for r in _PRIMARY_ORDER if r in self.reasons), None)
+
+    @property
+    def vulnerable_group(self) -> bool:
+        return NeedReason.VULNERABLE_GROUP in self.reasons
+
+    @property
+    def worse_and_worsening(self) -> bool:
+        return NeedReason.WORSE_AND_WORSENING in self.reasons
+
+    @property
+    def need_key(self) -> str:
+        return need_key(self.indicator.id, self.area_kind, self.area_code, self.breakdown_key)
+
+
+def need_key(indicator_id: str, kind: AreaKind, code: str, bk: str) -> str:
+    """A need's stable key: indicator/area kind/area code[/breakdown key]."""
+    key = f"{indicator_id}/{kind.value}/{code}"
+    return f"{key}/{bk}" if bk else key
+
+
+def assess_series(
+    data: IndicatorData, kind: AreaKind, code: str, bk: str, settings: AnalysisSettings
+) -> SeriesAssessment | None:
+    """Compare, trend and judge one series at its latest period; None if it has no values."""
+    indicator = data.indicator
+    series = data.series(kind, code, bk)
+    if not series:
+        return None
+    window = tuple(series[-settings.trend_periods :])
+    latest = window[-1]
+    comparator = indicator.comparator_or(settings.default_comparator)
+    benchmark = None
+    if not (comparator == Comparator.TRUST.value and kind is AreaKind.TRUST):
+        benchmark = data.benchmark(comparator, latest.period, bk, settings.trust_id)
+    comparison = _compare(latest, benchmark.value if benchmark else None, indicator)
+    trend = judge_recent_trend(window, indicator)
+    worsening_run = consecutive_worsening(series, indicator.polarity)
+
+    area_overall = data.at(kind, code, "", latest.period) if bk else None
+    comparison_with_area = (
+        _compare(latest, area_overall.value, indicator) if area_overall is not None else None
+    )
+    peers = data.peers(kind, latest.period, bk)
+    quintile = (
+        st.quintile_rank(latest.value, peers, indicator.polarity)
+        if latest.value is not None and latest.value in peers
+        else None
+    )
+    worse = comparison in _WORSE
+    worsening = trend is st.TrendJudgement.WORSENING or (
+        worsening_run >= settings.worsening_periods_to_flag
+    )
+    reasons = []
+    if worse and worsening:
+        reasons.append(NeedReason.WORSE_AND_WORSENING)
+    if comparison_with_area in _WORSE:
+        reasons.append(NeedReason.VULNERABLE_GROUP)
+    if worse:
+        reasons.append(NeedReason.WORSE_THAN_BENCHMARK)
+    if worsening:
+        reasons.append(NeedReason.WORSENING)
+    return SeriesAssessment(
+        indicator=indicator,
+        area_kind=kind,
+        area_code=code,
+        breakdown_key=bk,
+        points=window,
+        benchmark=benchmark,
+        comparison=comparison,
+        trend=trend,
+        consecutive_worsening=worsening_run,
+        area_overall=area_overall,
+        comparison_with_area=comparison_with_area,
+        quintile=quintile,
+        reasons=tuple(reasons),
+    )
+
+
+def _compare(
+    measured: Measured, benchmark_value: float | None, indicator: Indicator
+) -> st.BenchmarkComparison:
+    statistic = measured.statistic
+    if statistic is None:
+        return st.BenchmarkComparison.NOT_COMPARED
+    return st.compare(
+        statistic.ci95, statistic.ci998, benchmark_value, indicator.polarity, indicator.confidence
+    )
+
+
+def judge_recent_trend(points: Sequence[Measured], indicator: Indicator) -> st.TrendJudgement:
+    """Fingertips' recent trend over the window, judged by polarity."""
+    if any(p.statistic is None for p in points):
+        return st.TrendJudgement.CANNOT_BE_CALCULATED
+    trend_points = [
+        st.TrendPoint.of(
+            p.statistic,
+            p.reported.numerator,
+            int(p.reported.denominator) if p.reported.denominator is not None else None,
+        )
+        for p in points
+        if p.statistic is not None
+    ]
+    direction = st.recent_trend(trend_points, _TREND_TYPES[indicator.value_type]).direction
+    return st.judge_trend(direction, indicator.polarity)
+
+
+def consecutive_worsening(series: Sequence[Measured], polarity: st.Polarity) -> int:
+    """How many of the latest period-on-period changes each moved the wrong way."""
+    if polarity is st.Polarity.NO_JUDGEMENT:
+        return 0
+    values = [m.value for m in series if m.value is not None]
+    run = 0
+    for before, after in zip(reversed(values[:-1]), reversed(values[1:]), strict=True):
+        worse = after > before if polarity is st.Polarity.LOW_IS_GOOD else after < before
+        if not worse:
+            break
+        run += 1
+    return run
+
+
+class NeedTransition(StrEnum):
+    """What a fresh assessment means for a series' need."""
+
+    IDENTIFY = "identify"
+    RESOLVE = "resolve"
+    UNCHANGED = "unchanged"
+
+
+def need_transition(assessment: SeriesAssessment | None, is_open: bool) -> NeedTransition:
+    """Publish on a change of state only: identify when a need opens, resolve when it stops."""
+    is_need = assessment is not None and assessment.is_need
+    if is_need and not is_open:
+        return NeedTransition.IDENTIFY
+    if is_open and not is_need:
+        return NeedTransition.RESOLVE
+    return NeedTransition.UNCHANGED
+
+
+def affected_series(
+    changed: Iterable[ReportedValue], data: IndicatorData
+) -> list[tuple[AreaKind, str, str]]:
+    """Series whose assessment a change can alter.
+
+    A locality or trust value alters its own series and, for all children, its groups (the
+    vulnerable-group comparison). A comparator value, or a trust value for an indicator
+    benchmarked against the trust, alters every series of that group.
+    """
+    keys = {(kind, code, bk) for _, kind, code, bk in data.series_keys()}
+    wanted: set[tuple[AreaKind, str, str]] = set()
+    trust_benchmark = data.indicator.comparator is Comparator.TRUST
+    for value in changed:
+        kind, code, bk = value.area_kind, value.area_code, value.breakdown_key
+        if kind in ANALYSED_KINDS:
+            wanted.add((kind, code, bk))
+            if not bk:
+                wanted.update(k for k in keys if k[0] is kind and k[1] == code)
+        if kind not in ANALYSED_KINDS or (kind is AreaKind.TRUST and trust_benchmark):
+            wanted.update(k for k in keys if k[2] == bk)
+            # A comparator's change can move peers' quintiles but not their needs.
+    return sorted(wanted & keys)
