@@ -52,6 +52,7 @@ BACKBONE_VERSIONS = ROOT / "services" / "needs" / "adapters" / "migrations"
 SOURCE = "bench"
 TRUST = "durham"
 PHASE_TIMEOUT_S = 120.0
+CORES = os.cpu_count() or 1
 
 PROJECTION_DDL = """
 CREATE TABLE IF NOT EXISTS bench_projection (
@@ -158,6 +159,18 @@ class Ticker:
             self._task.cancel()
 
 
+def host_cpu() -> tuple[float, float] | None:
+    """(busy, total) jiffies of the whole machine from /proc/stat; None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [float(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
+    total = sum(fields[:8])
+    return total - idle, total
+
+
 @dataclass
 class Timed:
     """Wall and process-CPU time of a phase (CPU% > ~90 means Python is the bottleneck)."""
@@ -165,6 +178,7 @@ class Timed:
     count: int = 0
     seconds: float | None = None
     cpu_seconds: float | None = None
+    host_busy: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -177,6 +191,12 @@ class Timed:
             return ""
         return f"{100 * self.cpu_seconds / self.seconds:.0f}%"
 
+    @property
+    def host_pct(self) -> str:
+        if self.host_busy is None:
+            return ""
+        return f"{100 * self.host_busy * CORES:.0f}%"
+
 
 class Clock:
     """Start/stop wall and CPU clocks, optionally under cProfile."""
@@ -184,9 +204,11 @@ class Clock:
     def __init__(self, profile: cProfile.Profile | None = None) -> None:
         self.profile = profile
         self.wall0 = self.cpu0 = 0.0
+        self.host0: tuple[float, float] | None = None
 
     def start(self) -> None:
         self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        self.host0 = host_cpu()
         if self.profile is not None:
             self.profile.enable()
 
@@ -196,6 +218,9 @@ class Clock:
         end = wall_end if wall_end is not None else time.perf_counter()
         timed.seconds = end - self.wall0
         timed.cpu_seconds = time.process_time() - self.cpu0
+        host1 = host_cpu()
+        if self.host0 is not None and host1 is not None and host1[1] > self.host0[1]:
+            timed.host_busy = (host1[0] - self.host0[0]) / (host1[1] - self.host0[1])
 
 
 async def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -212,6 +237,11 @@ async def count_rows(url: str, schema: str, sql: str) -> int:
         return int(await conn.fetchval(sql))
     finally:
         await conn.close()
+
+
+def batch_note(records: int, batches: int) -> str:
+    mean = records / batches if batches else 0
+    return f"{batches:,} non-empty getmany batches, mean {mean:,.0f} records"
 
 
 # ------------------------------------------------------------------ instrumented parts
@@ -244,10 +274,12 @@ class TimedInbox(InboxConsumer):
         super().__init__(**kwargs)
         self.target = target
         self.applied = 0
+        self.batches = 0
         self.done_at: float | None = None
 
     async def _process_until_done(self, batch: dict[Any, list[Any]], stop: asyncio.Event) -> None:
         await super()._process_until_done(batch, stop)
+        self.batches += 1
         self.applied += sum(len(records) for records in batch.values())
         if self.done_at is None and self.applied >= self.target:
             self.done_at = time.perf_counter()
@@ -481,9 +513,9 @@ class Bench:
             self.kafka, group_id=f"{self.kafka.topic_prefix}raw", client_id="bench-raw"
         )
         consumer.subscribe([topic], listener=listener)
-        await consumer.start()
         started = time.perf_counter()
-        seen = 0
+        await consumer.start()
+        seen = polls = 0
         clock = Clock(self._profile("raw getmany"))
         try:
             with Ticker("read", cfg.events, lambda: seen):
@@ -497,11 +529,13 @@ class Bench:
                         clock.wall0 = listener.at
                         first = False
                     seen += sum(len(records) for records in batch.values())
+                    polls += bool(batch)
                 clock.stop(res.raw)
                 res.raw.count = seen
         finally:
             await consumer.stop()
         res.raw_join_s = (listener.at - started) if listener.at else None
+        res.raw.notes.append(batch_note(seen, polls))
         if seen < cfg.events:
             res.raw.notes.append(f"only {seen} of {cfg.events} read before the timeout")
         say(f"[raw] {seen:,} read at {fmt_rate(res.raw.per_s)}/s ({res.raw.cpu_pct} CPU)")
@@ -580,6 +614,7 @@ class Bench:
             stop.set()
             await asyncio.gather(consumer_task, *([relay_task] if relay_task else []))
         res.e2e_total.count = res.e2e_steady.count = cfg.events
+        res.e2e_total.notes.append(batch_note(inbox.applied, inbox.batches))
         assert inbox.done_at is not None and relay.first_batch_at is not None
         res.e2e_steady.seconds = inbox.done_at - relay.first_batch_at
         res.relay_startup_s = relay.first_batch_at - clock.wall0
@@ -611,6 +646,7 @@ class Bench:
                 )
             clock.stop(res.consumer_only, wall_end=inbox2.done_at)
             res.consumer_only.count = cfg.events
+            res.consumer_only.notes.append(batch_note(inbox2.applied, inbox2.batches))
         finally:
             stop.set()
             await task
@@ -735,10 +771,16 @@ def report(cfg: Config, res: Results, infra: Infra) -> None:
     for line in infra.described:
         say(f"  {line}")
     say("-" * 96)
-    say(f"{'path':<44}{'events':>9}{'seconds':>9}{'events/s':>11}{'py CPU':>8}  note")
+    say(
+        f"{'path':<44}{'events':>9}{'seconds':>9}{'events/s':>11}{'py CPU':>8}"
+        f"{'host CPU':>10}  note"
+    )
     for label, t, note in rows:
         secs = "" if t.seconds is None else f"{t.seconds:.2f}"
-        say(f"{label:<44}{t.count:>9,}{secs:>9}{fmt_rate(t.per_s):>11}{t.cpu_pct:>8}  {note}")
+        say(
+            f"{label:<44}{t.count:>9,}{secs:>9}{fmt_rate(t.per_s):>11}{t.cpu_pct:>8}"
+            f"{t.host_pct:>10}  {note}"
+        )
         for extra in t.notes:
             say(f"{'':<44}  ! {extra}")
     say("-" * 96)
