@@ -70,7 +70,7 @@ _EXAMPLE_AGENCY_SOURCE = "example-council-mis"
 
 _SAMPLE_PAYLOADS: dict[str, tuple[str, Schema]] = {
     EXAMPLE_EVENT_TYPE: (
-        "children_looked_after_rate/locality:north/2025/26",
+        "children_looked_after_rate/locality/north/2025/26",
         {
             "indicator_id": "children_looked_after_rate",
             "agency": "example-council",
@@ -460,7 +460,7 @@ def _message(contract: Contract) -> Schema:
     message: Schema = {
         "name": contract.type,
         "title": f"{contract.name} v{contract.version}",
-        "summary": description.splitlines()[0],
+        "summary": " ".join(description.split("\n\n")[0].split()),
         "description": description,
         "contentType": CONTENT_TYPE,
         "headers": _event_headers_schema(contract.type),
