@@ -201,7 +201,7 @@ class OutboxRelay:
         if not rows:
             return 0
         sent: list[tuple[int, str, asyncio.Future[Any]]] = []
-        failed: list[tuple[int, str]] = []
+        failed: list[tuple[int, str, str]] = []
         transient: BaseException | None = None
         for row in rows:
             headers = [(k, v.encode()) for k, v in json.loads(row["headers"])]
@@ -210,7 +210,7 @@ class OutboxRelay:
                     row["topic"], value=row["value"], key=row["key"].encode(), headers=headers
                 )
             except PERMANENT_ERRORS as exc:
-                failed.append((row["seq"], f"{type(exc).__name__}: {exc}"))
+                failed.append((row["seq"], row["topic"], f"{type(exc).__name__}: {exc}"))
                 continue
             except KafkaError as exc:
                 transient = exc
@@ -221,7 +221,7 @@ class OutboxRelay:
         per_topic: dict[str, int] = {}
         for (seq, topic, _), result in zip(sent, results, strict=True):
             if isinstance(result, PERMANENT_ERRORS):
-                failed.append((seq, f"{type(result).__name__}: {result}"))
+                failed.append((seq, topic, f"{type(result).__name__}: {result}"))
             elif isinstance(result, BaseException):
                 transient = transient or result
             else:
@@ -240,11 +240,11 @@ class OutboxRelay:
             await conn.executemany(
                 "UPDATE outbox SET state = 'failed', last_error = $2, attempts = attempts + 1 "
                 "WHERE seq = $1",
-                failed,
+                [(seq, reason) for seq, _, reason in failed],
             )
-            for seq, reason in failed:
+            for seq, topic, reason in failed:
                 log.error("outbox row %s refused by the broker for good: %s", seq, reason)
-                OUTBOX_FAILED.labels(self.service, "unknown").inc()
+                OUTBOX_FAILED.labels(self.service, topic).inc()
         if transient is not None:
             if isinstance(transient, UnknownTopicOrPartitionError):
                 await ensure_topics(self.kafka)

@@ -886,9 +886,9 @@ def _publishing_section(contract: Contract, record: Schema) -> list[str]:
     value = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     kcat_headers = " \\\n".join(f"  -H '{k}={v}'" for k, v in headers.items())
     payload_literal = _python_literal(record["payload"], indent=8)
-    optional = (
-        "" if "locality" not in record else (f'\n        "locality": {_python_literal(record["locality"], 0)},')
-    )
+    optional = ""
+    if "locality" in record:
+        optional = f'\n        "locality": {_python_literal(record["locality"], 0)},'
     python = f"""\
 import asyncio
 import json

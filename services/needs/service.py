@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from shared.runtime import ServiceDefinition
+from services.needs.application.config import NeedsConfig, needs_config
+from services.needs.entrypoints.consumers import when_indicator_values_are_submitted
+from services.needs.entrypoints.http import build_router
+from services.needs.settings import NeedsSettings
+from shared.inbox import BatchHandler
+from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
+from shared.topics import INDICATOR_VALUES
+
+
+def config_of(ctx: ServiceContext) -> NeedsConfig:
+    """The process's needs configuration, loaded once and kept on the context."""
+    found = getattr(ctx, "_needs_config", None)
+    if not isinstance(found, NeedsConfig):
+        found = needs_config(ctx.trust, NeedsSettings().catalogue)
+        ctx._needs_config = found  # type: ignore[attr-defined]
+    return found
+
+
+def routers(ctx: ServiceContext) -> Sequence[Any]:
+    return [build_router(ctx, config_of(ctx))]
+
+
+def indicator_values(ctx: ServiceContext) -> BatchHandler:
+    return when_indicator_values_are_submitted(config_of(ctx))
+
 
 definition = ServiceDefinition(
     name="needs",
@@ -16,4 +42,8 @@ definition = ServiceDefinition(
     ),
     port=8101,
     migrations=Path(__file__).parent / "adapters" / "migrations",
+    routers=routers,
+    consumers=[
+        ConsumerSpec(name="indicator-values", topics=[INDICATOR_VALUES.name], handler=indicator_values)
+    ],
 )

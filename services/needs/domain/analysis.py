@@ -114,6 +114,7 @@ class Benchmark:
     area_code: str | None
     period: str
     value: float | None
+    sources: tuple[ReportedValue, ...] = ()
 
 
 SeriesKey = tuple[str, AreaKind, str, str]
@@ -182,15 +183,18 @@ class IndicatorData:
         """
         if comparator == Comparator.STATISTICAL_NEIGHBOURS.value:
             neighbours = [
-                m.value
-                for (kind, _, cell_bk), cell in self._cells.items()
+                m
+                for (kind, _, cell_bk), cell in sorted(self._cells.items())
                 if kind is AreaKind.STATISTICAL_NEIGHBOUR and cell_bk == bk
                 for m in (cell.get(period),)
                 if m is not None and m.value is not None
             ]
             if not neighbours:
                 return None
-            return Benchmark(comparator, None, period, fmean(neighbours))
+            average = fmean(m.value for m in neighbours if m.value is not None)
+            return Benchmark(
+                comparator, None, period, average, tuple(m.reported for m in neighbours)
+            )
         kind = {
             Comparator.ENGLAND.value: AreaKind.ENGLAND,
             Comparator.REGION.value: AreaKind.REGION,
@@ -206,7 +210,7 @@ class IndicatorData:
         if not codes:
             return None
         found = self._cells[(kind, codes[0], bk)][period]
-        return Benchmark(comparator, codes[0], period, found.value)
+        return Benchmark(comparator, codes[0], period, found.value, (found.reported,))
 
     def peers(self, kind: AreaKind, period: str, bk: str) -> list[float]:
         """Values to rank an area among: localities among localities; the trust among its

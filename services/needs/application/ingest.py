@@ -1,0 +1,289 @@
+"""Ingest indicator values and re-analyse what they change: the one path for HTTP and Kafka.
+
+Invariants protected here:
+- A batch is all or nothing: any refused value refuses the batch with every reason (HTTP
+  answers 422; the Kafka consumer retries event by event so only the bad ones are
+  dead-lettered), and nothing of a refused batch is stored.
+- Needs events are published only on a change of state (opened, resolved), in the same
+  transaction as the stored values and the need row, and analyses of one indicator are
+  serialised by a transaction-scoped advisory lock, so a need is never opened twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.needs.adapters import repository
+from services.needs.adapters.tables import NeedRow
+from services.needs.application.config import NeedsConfig
+from services.needs.application.evidence import Publisher, contract_area
+from services.needs.domain.analysis import (
+    IndicatorData,
+    NeedTransition,
+    SeriesAssessment,
+    affected_series,
+    assess_series,
+    need_key,
+    need_transition,
+)
+from services.needs.domain.model import (
+    AreaKind,
+    ReportedValue,
+    Submission,
+    SubmissionRefused,
+    accept,
+)
+from shared.contracts.needs import IndicatorValueSubmitted, NeedIdentified, NeedReason, NeedResolved
+from shared.envelope import Envelope
+from shared.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why item ``index`` of a batch was refused."""
+
+    index: int
+    field: str
+    rule: str
+
+
+class BatchRefused(ValueError):
+    """At least one value of the batch broke a rule; nothing was stored."""
+
+    def __init__(self, refusals: Sequence[Refusal], *, conflict: bool = False) -> None:
+        super().__init__("; ".join(f"{r.field}: {r.rule}" for r in refusals))
+        self.refusals = list(refusals)
+        self.conflict = conflict
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A submitted value and, from Kafka, the event it came in."""
+
+    submission: IndicatorValueSubmitted
+    event: Envelope | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one value: stored, or a duplicate of what was already held."""
+
+    index: int
+    outcome: str
+    current: bool
+    """False when a higher revision is already held (kept in the history only)."""
+
+
+@dataclass(frozen=True)
+class NeedChange:
+    """A need opened or resolved by an ingest."""
+
+    need_key: str
+    transition: NeedTransition
+
+
+def to_submission(payload: IndicatorValueSubmitted) -> Submission:
+    """The contract's fields as a domain submission."""
+    return Submission(
+        indicator_id=payload.indicator_id,
+        agency=payload.agency,
+        area_kind=AreaKind(payload.area.kind.value),
+        area_code=payload.area.code,
+        period=payload.period,
+        breakdown=payload.breakdown,
+        numerator=payload.numerator,
+        denominator=payload.denominator,
+        value=payload.value,
+        standard_deviation=payload.standard_deviation,
+        revision=payload.revision,
+        note=payload.note,
+    )
+
+
+def check_batch(items: Sequence[Incoming], config: NeedsConfig) -> list[ReportedValue]:
+    """Every value must pass every rule, or the batch is refused with all the reasons."""
+    accepted: list[ReportedValue] = []
+    refusals: list[Refusal] = []
+    for index, item in enumerate(items):
+        try:
+            if item.event is not None and item.event.trust != config.trust_id:
+                raise SubmissionRefused(
+                    "trust", f"event is for trust {item.event.trust!r}, not {config.trust_id!r}"
+                )
+            accepted.append(
+                accept(
+                    to_submission(item.submission),
+                    config.catalogue,
+                    trust_id=config.trust_id,
+                    locality_ids=config.locality_ids,
+                )
+            )
+        except SubmissionRefused as refused:
+            refusals.append(Refusal(index, refused.field, refused.rule))
+    if refusals:
+        raise BatchRefused(refusals)
+    return accepted
+
+
+async def ingest(
+    items: Sequence[Incoming], uow: UnitOfWork, config: NeedsConfig, *, via: str
+) -> tuple[list[IngestResult], list[NeedChange]]:
+    """Check, store and re-analyse a batch; stage needs events in ``uow`` (caller commits)."""
+    accepted = check_batch(items, config)
+    if not accepted:
+        return [], []
+    conn = await uow.driver_connection()
+    await repository.lock_indicators(conn, (v.indicator_id for v in accepted))
+    try:
+        outcomes = await repository.store_values(
+            conn, accepted, via=via, event_ids=[i.event.id if i.event else None for i in items]
+        )
+    except repository.RevisionsConflict as conflict:
+        raise BatchRefused(
+            [Refusal(c.index, "revision", c.rule) for c in conflict.conflicts], conflict=True
+        ) from conflict
+    changed = [
+        value
+        for value, outcome in zip(accepted, outcomes, strict=True)
+        if outcome is repository.StoreOutcome.STORED
+    ]
+    causes = {
+        value.indicator_id: item.event
+        for value, item in zip(accepted, items, strict=True)
+        if item.event is not None
+    }
+    current, changes = await reanalyse(changed, uow, config, causes)
+    results = [
+        IngestResult(
+            index=i,
+            outcome=outcome.value,
+            current=current.get(value.identity, value.revision) <= value.revision,
+        )
+        for i, (value, outcome) in enumerate(zip(accepted, outcomes, strict=True))
+    ]
+    return results, changes
+
+
+async def reanalyse(
+    changed: Sequence[ReportedValue],
+    uow: UnitOfWork,
+    config: NeedsConfig,
+    causes: dict[str, Envelope],
+) -> tuple[dict[tuple[str, str, str, str, str], int], list[NeedChange]]:
+    """Re-assess the series the changed values touch; open and resolve needs on change."""
+    if not changed:
+        return {}, []
+    by_indicator: dict[str, list[ReportedValue]] = defaultdict(list)
+    for value in changed:
+        by_indicator[value.indicator_id].append(value)
+    conn = await uow.driver_connection()
+    values = await repository.current_values(conn, by_indicator)
+    open_needs = await repository.open_needs(uow.session, by_indicator)
+    current_revisions = {
+        v.identity: v.revision for held in values.values() for v in held
+    }
+    changes: list[NeedChange] = []
+    now = datetime.now(UTC)
+    for indicator_id, indicator_changes in sorted(by_indicator.items()):
+        indicator = config.catalogue[indicator_id]
+        data = IndicatorData(indicator, values.get(indicator_id, ()))
+        publisher = Publisher(data, config.rule, config.trust_id)
+        relevant = [
+            v for v in indicator_changes if current_revisions.get(v.identity) == v.revision
+        ]
+        for kind, code, bk in affected_series(relevant, data):
+            assessment = assess_series(data, kind, code, bk, config.analysis)
+            key = need_key(indicator_id, kind, code, bk)
+            held = open_needs.get(key)
+            transition = need_transition(assessment, held is not None)
+            if transition is NeedTransition.UNCHANGED or assessment is None:
+                continue
+            cause = causes.get(indicator_id)
+            if transition is NeedTransition.IDENTIFY:
+                identify(uow, assessment, publisher, now, cause)
+            elif held is not None:
+                resolve(uow, held, assessment, publisher, now, cause)
+            changes.append(NeedChange(key, transition))
+    await uow.session.flush()
+    return current_revisions, changes
+
+
+def identify(
+    uow: UnitOfWork,
+    assessment: SeriesAssessment,
+    publisher: Publisher,
+    now: datetime,
+    cause: Envelope | None,
+) -> None:
+    """Open a need and publish NeedIdentified with its disclosure-controlled evidence."""
+    evidence = publisher.evidence(assessment)
+    reasons = [NeedReason(r.value) for r in assessment.reasons]
+    assert assessment.reason is not None
+    event = NeedIdentified(
+        need_id=uuid.uuid4(),
+        need_key=assessment.need_key,
+        indicator_id=assessment.indicator.id,
+        indicator_name=assessment.indicator.name,
+        outcomes=list(assessment.indicator.outcomes),
+        area=contract_area(assessment.area_kind, assessment.area_code),
+        locality=_locality(assessment.area_kind, assessment.area_code),
+        breakdown=dict(assessment.breakdown),
+        vulnerable_group=assessment.vulnerable_group,
+        reason=NeedReason(assessment.reason.value),
+        reasons=reasons,
+        evidence=evidence,
+        identified_at=now,
+    )
+    uow.session.add(
+        NeedRow(
+            need_id=event.need_id,
+            need_key=event.need_key,
+            indicator_id=event.indicator_id,
+            area_kind=assessment.area_kind.value,
+            area_code=assessment.area_code,
+            breakdown_key=assessment.breakdown_key,
+            state="open",
+            reason=event.reason.value,
+            reasons=[r.value for r in reasons],
+            outcomes=event.outcomes,
+            vulnerable_group=event.vulnerable_group,
+            identified_at=now,
+            evidence=evidence.model_dump(mode="json"),
+        )
+    )
+    uow.publish(event, subject=event.need_key, locality=event.locality, caused_by=cause)
+
+
+def resolve(
+    uow: UnitOfWork,
+    held: NeedRow,
+    assessment: SeriesAssessment,
+    publisher: Publisher,
+    now: datetime,
+    cause: Envelope | None,
+) -> None:
+    """Close a need and publish NeedResolved with the evidence that closed it."""
+    evidence = publisher.evidence(assessment)
+    held.state = "resolved"
+    held.resolved_at = now
+    held.resolution_evidence = evidence.model_dump(mode="json")
+    uow.session.add(held)
+    event = NeedResolved(
+        need_id=held.need_id,
+        need_key=held.need_key,
+        indicator_id=held.indicator_id,
+        area=contract_area(assessment.area_kind, assessment.area_code),
+        locality=_locality(assessment.area_kind, assessment.area_code),
+        breakdown=dict(assessment.breakdown),
+        evidence=evidence,
+        resolved_at=now,
+    )
+    uow.publish(event, subject=event.need_key, locality=event.locality, caused_by=cause)
+
+
+def _locality(kind: AreaKind, code: str) -> str | None:
+    return code if kind is AreaKind.LOCALITY else None

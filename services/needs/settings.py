@@ -1,0 +1,16 @@
+"""Settings of the needs service process (environment prefix ``NEEDS_``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NeedsSettings(BaseSettings):
+    """``NEEDS_CATALOGUE``: a trust's own indicator catalogue (default: the example one)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEEDS_", extra="ignore")
+
+    catalogue: Path | None = None
+    max_batch_values: int = 5_000
