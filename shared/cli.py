@@ -104,9 +104,7 @@ def _dlq_topic(kafka: KafkaSettings, topic: str) -> str:
 async def _read_dead_letters(kafka: KafkaSettings, topic: str, limit: int) -> list[object]:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers, group_id=None, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
     await consumer.start()
     records: list[object] = []
     try:

@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, EPOCH_TOPIC
+from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def producer(settings: KafkaSettings, *, client_id: str = "commissioning") -> AIOKafkaProducer:
     """A producer with acks=all; idempotence only where the broker supports it."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.client_options(),
         client_id=client_id,
         acks="all" if settings.acks == "all" else int(settings.acks),
         enable_idempotence=settings.enable_idempotence,
@@ -39,7 +39,7 @@ def consumer(
     """A consumer that commits only when told to (after the database commit)."""
     return AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.client_options(),
         client_id=client_id,
         group_id=group_id,
         enable_auto_commit=False,
@@ -59,6 +59,19 @@ def catalogue_topics(settings: KafkaSettings) -> list[str]:
     return [settings.topic(n) for n in names]
 
 
+DEAD_LETTER_RETENTION_MS = str(30 * 24 * 3600 * 1000)
+
+
+def topic_config(name: str) -> dict[str, str]:
+    """Per-topic settings: the epoch record must never expire (the relay would take the
+    broker for a fresh one), and dead letters are kept for 30 days for operators."""
+    if name.endswith(EPOCH_TOPIC):
+        return {"retention.ms": "-1", "retention.bytes": "-1"}
+    if name.endswith(DLQ_SUFFIX):
+        return {"retention.ms": DEAD_LETTER_RETENTION_MS}
+    return {}
+
+
 async def ensure_topics(
     settings: KafkaSettings, names: Iterable[str] | None = None, *, partitions: int | None = None
 ) -> list[str]:
@@ -69,9 +82,7 @@ async def ensure_topics(
     """
     wanted = list(names) if names is not None else catalogue_topics(settings)
     wanted.append(settings.topic(EPOCH_TOPIC))
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=15_000
-    )
+    admin = AIOKafkaAdminClient(**settings.client_options(), request_timeout_ms=15_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -85,6 +96,7 @@ async def ensure_topics(
                 if n.endswith(EPOCH_TOPIC)
                 else (partitions or settings.default_partitions),
                 replication_factor=settings.replication_factor,
+                topic_configs=topic_config(n),
             )
             for n in missing
         ]
@@ -115,7 +127,7 @@ async def _wait_for_metadata(
 async def broker_answers(settings: KafkaSettings, timeout_s: float = 5.0) -> bool:
     """True when the broker answers a metadata request (readiness)."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=int(timeout_s * 1000)
+        **settings.client_options(), request_timeout_ms=int(timeout_s * 1000)
     )
     try:
         await asyncio.wait_for(admin.start(), timeout_s)

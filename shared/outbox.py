@@ -133,6 +133,9 @@ class OutboxRelay:
         self.settings = relay or RelaySettings()
         self.epoch: str | None = None
         self.is_leader = False
+        self.last_round: float | None = None
+        self.last_failure: float | None = None
+        """Monotonic time of the last completed publishing round (readiness)."""
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
 
@@ -147,6 +150,7 @@ class OutboxRelay:
             try:
                 await self._run_as_leader(stop)
             except (OSError, KafkaError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                self.last_failure = asyncio.get_running_loop().time()
                 log.warning("outbox relay interrupted, retrying: %r", exc)
                 await _sleep_or_stop(stop, 1.0)
 
@@ -169,6 +173,7 @@ class OutboxRelay:
                 next_epoch_check = loop.time() + self.settings.epoch_check_interval_s
                 while not stop.is_set():
                     published = await self.publish_batch(conn)
+                    self.last_round = loop.time()
                     if loop.time() >= next_epoch_check:
                         await self.check_epoch(conn)
                         next_epoch_check = loop.time() + self.settings.epoch_check_interval_s
@@ -186,6 +191,16 @@ class OutboxRelay:
         finally:
             self.is_leader = False
             await conn.close()
+
+    def is_healthy(self, now: float, stale_after_s: float = 60.0) -> bool:
+        """Unhealthy while failing; a standby is healthy; a leader must be making rounds."""
+        if self.last_failure is not None and (
+            self.last_round is None or self.last_failure > self.last_round
+        ):
+            return False
+        if not self.is_leader:
+            return True
+        return self.last_round is not None and now - self.last_round < stale_after_s
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -290,9 +305,7 @@ async def read_broker_epoch(kafka: KafkaSettings) -> str:
     topic = kafka.topic(EPOCH_TOPIC)
     await ensure_topics(kafka, [])
     tp = TopicPartition(topic, 0)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers, group_id=None, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign([tp])

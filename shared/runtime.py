@@ -147,7 +147,7 @@ def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
     async def readyz() -> JSONResponse:
         checks = {
             "database": await ctx.db.ping(),
-            "outbox_relay": ctx.relay.epoch is not None or not ctx.relay.is_leader,
+            "outbox_relay": ctx.relay.is_healthy(asyncio.get_running_loop().time()),
             "consumers": all(c.ready for c in ctx.consumers),
         }
         ready = all(checks.values())

@@ -8,7 +8,7 @@ addresses to every service process it starts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +39,33 @@ class KafkaSettings(BaseSettings):
     default_partitions: int = 6
     replication_factor: int = 1
     compression_type: Literal["gzip", "none"] = "none"
+
+    # Authenticated listeners (the KafkaUser ACLs in deploy/k8s/strimzi need them).
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        """Connection options shared by every aiokafka client the platform creates."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.security_protocol,
+        }
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            import ssl
+
+            options["ssl_context"] = ssl.create_default_context(
+                cafile=str(self.ssl_cafile) if self.ssl_cafile else None
+            )
+        if self.sasl_mechanism:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        return options
 
     def topic(self, name: str) -> str:
         """The physical topic name for a catalogue name (tests isolate with a prefix)."""

@@ -44,6 +44,8 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "adapters" / "migrations",
     routers=routers,
     consumers=[
-        ConsumerSpec(name="indicator-values", topics=[INDICATOR_VALUES.name], handler=indicator_values)
+        ConsumerSpec(
+            name="indicator-values", topics=[INDICATOR_VALUES.name], handler=indicator_values
+        )
     ],
 )

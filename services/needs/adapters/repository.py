@@ -133,7 +133,9 @@ async def store_values(
             "ON (v.indicator_id, v.area_kind, v.area_code, v.period, v.breakdown_key, "
             "v.revision) = (k.a, k.b, k.c, k.d, k.e, k.f)",
             *(
-                [values[i].identity[n] for i in held] if n < 5 else [values[i].revision for i in held]
+                [values[i].identity[n] for i in held]
+                if n < 5
+                else [values[i].revision for i in held]
                 for n in range(6)
             ),
         )
@@ -262,7 +264,9 @@ async def next_assessment_version(session: AsyncSession, kind: str, code: str) -
     return int(latest or 0) + 1
 
 
-async def get_assessment(session: AsyncSession, assessment_id: uuid.UUID) -> NeedsAssessmentRow | None:
+async def get_assessment(
+    session: AsyncSession, assessment_id: uuid.UUID
+) -> NeedsAssessmentRow | None:
     return await session.get(NeedsAssessmentRow, assessment_id)
 
 

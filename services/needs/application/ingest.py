@@ -183,18 +183,14 @@ async def reanalyse(
     conn = await uow.driver_connection()
     values = await repository.current_values(conn, by_indicator)
     open_needs = await repository.open_needs(uow.session, by_indicator)
-    current_revisions = {
-        v.identity: v.revision for held in values.values() for v in held
-    }
+    current_revisions = {v.identity: v.revision for held in values.values() for v in held}
     changes: list[NeedChange] = []
     now = datetime.now(UTC)
     for indicator_id, indicator_changes in sorted(by_indicator.items()):
         indicator = config.catalogue[indicator_id]
         data = IndicatorData(indicator, values.get(indicator_id, ()))
         publisher = Publisher(data, config.rule, config.trust_id)
-        relevant = [
-            v for v in indicator_changes if current_revisions.get(v.identity) == v.revision
-        ]
+        relevant = [v for v in indicator_changes if current_revisions.get(v.identity) == v.revision]
         for kind, code, bk in affected_series(relevant, data):
             assessment = assess_series(data, kind, code, bk, config.analysis)
             key = need_key(indicator_id, kind, code, bk)

@@ -257,13 +257,21 @@ async def publish_assessment(
         "caf_activity": [
             r
             for r in rows
-            if config.catalogue[r["indicator_id"]].caf_activity and "need_category" in r["breakdown"]
+            if config.catalogue[r["indicator_id"]].caf_activity
+            and "need_category" in r["breakdown"]
         ],
         "data_version": digest,
         "data_versions": [
             dict(
                 zip(
-                    ("indicator_id", "area_kind", "area_code", "period", "breakdown_key", "revision"),
+                    (
+                        "indicator_id",
+                        "area_kind",
+                        "area_code",
+                        "period",
+                        "breakdown_key",
+                        "revision",
+                    ),
                     v,
                     strict=True,
                 )

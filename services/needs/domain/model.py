@@ -300,8 +300,7 @@ def _check_area(submission: Submission, trust_id: str, locality_ids: Collection[
     if submission.area_kind is AreaKind.LOCALITY and submission.area_code not in locality_ids:
         raise SubmissionRefused(
             "area.code",
-            f"unknown locality {submission.area_code!r}; known: "
-            f"{', '.join(sorted(locality_ids))}",
+            f"unknown locality {submission.area_code!r}; known: {', '.join(sorted(locality_ids))}",
         )
     if submission.area_kind is AreaKind.TRUST and submission.area_code != trust_id:
         raise SubmissionRefused(

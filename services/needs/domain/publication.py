@@ -98,9 +98,7 @@ def disclose_period(
         _disclose_measure(numerators, rule) if indicator.has_counts else dict.fromkeys(keyed)
     )
     shown_denominators = _disclose_measure(denominators, rule)
-    return {
-        k: CellDisclosure(shown_numerators.get(k), shown_denominators.get(k)) for k in keyed
-    }
+    return {k: CellDisclosure(shown_numerators.get(k), shown_denominators.get(k)) for k in keyed}
 
 
 def published(

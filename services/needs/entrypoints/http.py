@@ -17,15 +17,18 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.needs.adapters import repository
+from services.needs.adapters.tables import NeedsAssessmentRow
 from services.needs.application import reports
 from services.needs.application.config import NeedsConfig
 from services.needs.application.ingest import BatchRefused, Incoming, ingest
 from services.needs.domain.model import AreaKind
 from shared.auth import TRUST_WIDE_ROLES, Principal, Role, current_principal, require_roles
 from shared.contracts.needs import IndicatorValueSubmitted
-from shared.envelope import Envelope
+from shared.contracts.registry import registry
 from shared.runtime import ServiceContext
+from shared.schemas import event_json_schema
 
+INBOUND_TYPE = "needs.IndicatorValueSubmitted.v1"
 READERS = (*sorted(TRUST_WIDE_ROLES), Role.LOCAL_BOARD_MEMBER)
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
 Publisher = Annotated[Principal, Depends(require_roles(Role.AGENCY_PUBLISHER))]
@@ -105,8 +108,10 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
         tags=["ingest"],
         summary="Submit a batch of aggregate indicator values",
         response_model=IngestAnswer,
-        responses={422: {"description": "A value broke a rule: [{index, field, rule}]"},
-                   409: {"description": "A revision was reused with different figures"}},
+        responses={
+            422: {"description": "A value broke a rule: [{index, field, rule}]"},
+            409: {"description": "A revision was reused with different figures"},
+        },
     )
     async def submit_values(
         principal: Publisher, batch: Annotated[IndicatorValueBatch, Body()]
@@ -138,7 +143,9 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
             duplicates=sum(1 for r in results if r.outcome == "duplicate"),
             needs_identified=sum(1 for c in changes if c.transition == "identify"),
             needs_resolved=sum(1 for c in changes if c.transition == "resolve"),
-            results=[ItemResult(index=r.index, outcome=r.outcome, current=r.current) for r in results],
+            results=[
+                ItemResult(index=r.index, outcome=r.outcome, current=r.current) for r in results
+            ],
         )
 
     @router.get(
@@ -201,7 +208,10 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
     # ---------------------------------------------------------------- areas
 
     async def values_of(
-        kind: AreaKind, code: str | None, indicator_id: str | None, outcome: str | None,
+        kind: AreaKind,
+        code: str | None,
+        indicator_id: str | None,
+        outcome: str | None,
         group: str | None,
     ) -> list[dict[str, Any]]:
         check_indicator(indicator_id)
@@ -210,7 +220,10 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
         return reports.value_rows(datas, config, kind, code, outcome=outcome, group=group)
 
     async def comparisons_of(
-        kind: AreaKind, code: str, indicator_id: str | None, outcome: str | None,
+        kind: AreaKind,
+        code: str,
+        indicator_id: str | None,
+        outcome: str | None,
         group: str | None,
     ) -> list[dict[str, Any]]:
         check_indicator(indicator_id)
@@ -219,15 +232,18 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
         return reports.comparison_rows(datas, config, kind, code, outcome=outcome, group=group)
 
     async def needs_of(
-        areas: list[tuple[str, str]] | None, state: str | None, outcome: str | None,
-        group: str | None, vulnerable: bool | None,
+        areas: list[tuple[str, str]] | None,
+        state: str | None,
+        outcome: str | None,
+        group: str | None,
+        vulnerable: bool | None,
     ) -> list[dict[str, Any]]:
-        async with ctx.unit_of_work() as uow:
+        async with ctx.unit_of_work() as uow:  # read only: rows are read before it ends
             rows = await repository.find_needs(uow.session, areas=areas, state=state)
-        rows = reports.filter_needs(rows, config, outcome=outcome, group=group)
-        if vulnerable is not None:
-            rows = [r for r in rows if r.vulnerable_group == vulnerable]
-        return [reports.need_view(r) for r in rows]
+            rows = reports.filter_needs(rows, config, outcome=outcome, group=group)
+            if vulnerable is not None:
+                rows = [r for r in rows if r.vulnerable_group == vulnerable]
+            return [reports.need_view(r) for r in rows]
 
     group_query = Query(
         default=None, description="A breakdown dimension (e.g. looked_after), or 'all'"
@@ -236,8 +252,11 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
 
     @router.get("/localities/{locality}/values", tags=["areas"], summary="A locality's values")
     async def locality_values(
-        principal: Reader, locality: str, indicator_id: str | None = None,
-        outcome: str | None = None, group: str | None = group_query,
+        principal: Reader,
+        locality: str,
+        indicator_id: str | None = None,
+        outcome: str | None = None,
+        group: str | None = group_query,
     ) -> list[dict[str, Any]]:
         check_locality(principal, locality)
         return await values_of(AreaKind.LOCALITY, locality, indicator_id, outcome, group)
@@ -248,46 +267,65 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
         summary="A locality's comparisons with benchmarks, trends and flags",
     )
     async def locality_comparisons(
-        principal: Reader, locality: str, indicator_id: str | None = None,
-        outcome: str | None = None, group: str | None = group_query,
+        principal: Reader,
+        locality: str,
+        indicator_id: str | None = None,
+        outcome: str | None = None,
+        group: str | None = group_query,
     ) -> list[dict[str, Any]]:
         check_locality(principal, locality)
         return await comparisons_of(AreaKind.LOCALITY, locality, indicator_id, outcome, group)
 
     @router.get("/localities/{locality}/needs", tags=["needs"], summary="A locality's needs")
     async def locality_needs(
-        principal: Reader, locality: str, outcome: str | None = None,
-        group: str | None = group_query, state: str = state_query,
+        principal: Reader,
+        locality: str,
+        outcome: str | None = None,
+        group: str | None = group_query,
+        state: str = state_query,
         vulnerable: bool | None = None,
     ) -> list[dict[str, Any]]:
         check_locality(principal, locality)
         return await needs_of(
-            [(AreaKind.LOCALITY.value, locality)], None if state == "all" else state,
-            outcome, group, vulnerable,
+            [(AreaKind.LOCALITY.value, locality)],
+            None if state == "all" else state,
+            outcome,
+            group,
+            vulnerable,
         )
 
     @router.get("/trust/values", tags=["areas"], summary="The trust's values")
     async def trust_values(
-        _: Reader, indicator_id: str | None = None, outcome: str | None = None,
+        _: Reader,
+        indicator_id: str | None = None,
+        outcome: str | None = None,
         group: str | None = group_query,
     ) -> list[dict[str, Any]]:
         return await values_of(AreaKind.TRUST, config.trust_id, indicator_id, outcome, group)
 
     @router.get("/trust/comparisons", tags=["areas"], summary="The trust's comparisons")
     async def trust_comparisons(
-        _: Reader, indicator_id: str | None = None, outcome: str | None = None,
+        _: Reader,
+        indicator_id: str | None = None,
+        outcome: str | None = None,
         group: str | None = group_query,
     ) -> list[dict[str, Any]]:
         return await comparisons_of(AreaKind.TRUST, config.trust_id, indicator_id, outcome, group)
 
     @router.get("/trust/needs", tags=["needs"], summary="Trust-level needs")
     async def trust_needs(
-        _: Reader, outcome: str | None = None, group: str | None = group_query,
-        state: str = state_query, vulnerable: bool | None = None,
+        _: Reader,
+        outcome: str | None = None,
+        group: str | None = group_query,
+        state: str = state_query,
+        vulnerable: bool | None = None,
     ) -> list[dict[str, Any]]:
         return await needs_of(
-            [(AreaKind.TRUST.value, config.trust_id)], None if state == "all" else state,
-            outcome, group, vulnerable,
+            [(AreaKind.TRUST.value, config.trust_id)],
+            None if state == "all" else state,
+            outcome,
+            group,
+            vulnerable,
         )
 
     @router.get(
@@ -296,7 +334,10 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
         summary="Comparator areas' values (England, region, statistical neighbours)",
     )
     async def comparator_values(
-        _: Reader, kind: AreaKind, indicator_id: str | None = None, outcome: str | None = None,
+        _: Reader,
+        kind: AreaKind,
+        indicator_id: str | None = None,
+        outcome: str | None = None,
         group: str | None = group_query,
     ) -> list[dict[str, Any]]:
         if kind in (AreaKind.LOCALITY, AreaKind.TRUST):
@@ -305,8 +346,11 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
 
     @router.get("/needs", tags=["needs"], summary="Needs across the areas the caller may see")
     async def all_needs(
-        principal: Reader, locality: str | None = None, outcome: str | None = None,
-        group: str | None = group_query, state: str = state_query,
+        principal: Reader,
+        locality: str | None = None,
+        outcome: str | None = None,
+        group: str | None = group_query,
+        state: str = state_query,
         vulnerable: bool | None = None,
     ) -> list[dict[str, Any]]:
         areas = visible_areas(principal, config)
@@ -324,9 +368,9 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
     )
     async def create_assessments(
-        principal: Commissioner, request: Annotated[AssessmentRequest, Body()] = AssessmentRequest()
+        principal: Commissioner, request: Annotated[AssessmentRequest | None, Body()] = None
     ) -> list[dict[str, Any]]:
-        wanted = request.areas or ["trust", *sorted(config.locality_ids)]
+        wanted = (request.areas if request else []) or ["trust", *sorted(config.locality_ids)]
         areas: list[tuple[AreaKind, str]] = []
         for index, name in enumerate(wanted):
             if name == "trust":
@@ -350,14 +394,16 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
     @router.get("/needs-assessments", tags=["needs assessments"], summary="Assessments")
     async def list_assessments(principal: Reader) -> list[dict[str, Any]]:
         async with ctx.unit_of_work() as uow:
-            rows = await repository.list_assessments(
-                uow.session, visible_areas(principal, config)
-            )
-        return [assessment_view(r) for r in rows]
+            rows = await repository.list_assessments(uow.session, visible_areas(principal, config))
+            return [assessment_view(r) for r in rows]
 
-    async def visible_assessment(principal: Principal, assessment_id: uuid.UUID) -> Any:
+    async def visible_assessment(
+        principal: Principal, assessment_id: uuid.UUID
+    ) -> NeedsAssessmentRow:
         async with ctx.unit_of_work() as uow:
             row = await repository.get_assessment(uow.session, assessment_id)
+            if row is not None:
+                uow.session.expunge(row)  # keep its loaded fields after the read ends
         if row is None:
             raise _not_found("assessment_id", f"no needs assessment {assessment_id}")
         if row.area_kind == AreaKind.LOCALITY.value and not principal.can_see_locality(
@@ -432,15 +478,5 @@ def assessment_view(row: Any) -> dict[str, Any]:
 
 def inbound_json_schema() -> dict[str, Any]:
     """JSON Schema of a record value on needs.indicator-values.v1: the envelope whose
-    payload is an IndicatorValueSubmitted."""
-    schema = Envelope.model_json_schema()
-    payload = IndicatorValueSubmitted.model_json_schema(ref_template="#/$defs/{model}")
-    defs = {**schema.pop("$defs", {}), **payload.pop("$defs", {})}
-    defs["IndicatorValueSubmitted"] = payload
-    schema["$defs"] = defs
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://commissioning.example/schemas/needs.indicator-values.v1.json"
-    schema["title"] = "needs.indicator-values.v1 record"
-    schema["properties"]["type"] = {"const": "needs.IndicatorValueSubmitted.v1"}
-    schema["properties"]["payload"] = {"$ref": "#/$defs/IndicatorValueSubmitted"}
-    return schema
+    payload is an IndicatorValueSubmitted (the same document as docs/schemas/events/)."""
+    return event_json_schema(registry.contract(INBOUND_TYPE))

@@ -1,0 +1,165 @@
+"""Running the needs service in-process against real Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
+
+from services.needs.service import definition
+from shared.auth import Role, mint_token
+from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
+from shared.contracts.registry import registry
+from shared.kafka import ensure_topics
+from shared.migrations import upgrade
+from shared.runtime import create_app
+from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
+from shared.topics import INDICATOR_VALUES, NEEDS_EVENTS
+from tests.backbone.support import eventually
+
+TRUST = "county-durham"
+NHS = "nhs-county-durham"
+COUNCIL = "durham-county-council"
+
+
+@dataclass
+class RunningNeeds:
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: PlatformSettings
+
+    @property
+    def kafka(self) -> KafkaSettings:
+        return self.settings.kafka
+
+    def token(self, *roles: Role | str, **scope: str) -> dict[str, str]:
+        token = mint_token(self.settings.auth(TRUST), "tester", roles, **scope)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def publish(self, records: Iterable[bytes]) -> None:
+        """Publish raw record values to the inbound topic, as an agency system would."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            for value in records:
+                await producer.send_and_wait(
+                    self.kafka.topic(INDICATOR_VALUES.name), value, key=b"agency"
+                )
+        finally:
+            await producer.stop()
+
+    async def needs_events(self, expected: int, timeout_s: float = 60) -> list[dict[str, Any]]:
+        """Envelopes on needs.events.v1 (waits for at least ``expected``)."""
+        return await read_topic(
+            self.kafka, self.kafka.topic(NEEDS_EVENTS.name), expected, timeout_s
+        )
+
+    async def dead_letters(self, expected: int) -> list[Any]:
+        return await read_records(
+            self.kafka, self.kafka.topic(INDICATOR_VALUES.dead_letter), expected, 60
+        )
+
+
+@asynccontextmanager
+async def running_needs(
+    database_url: str, kafka: KafkaSettings, schema: str, schemas: list[str]
+) -> AsyncIterator[RunningNeeds]:
+    schemas.append(schema)
+    kafka = kafka.model_copy(update={"session_timeout_ms": 2000, "heartbeat_interval_ms": 500})
+    await upgrade(database_url, schema, definition.migrations)
+    await ensure_topics(kafka)
+    settings = PlatformSettings(
+        kafka=kafka,
+        database=DatabaseSettings(DATABASE_URL=database_url, DATABASE_SCHEMA=schema),
+        log_format="text",
+        log_level="WARNING",
+    )
+    app = create_app(definition, settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+
+            async def consumers_ready() -> bool:
+                return all(c.ready for c in app.state.context.consumers)
+
+            await eventually(consumers_ready, 30)
+            yield RunningNeeds(app, client, settings)
+
+
+def value(
+    indicator_id: str,
+    kind: str,
+    code: str,
+    period: str,
+    *,
+    agency: str = NHS,
+    breakdown: Mapping[str, str] | None = None,
+    **figures: Any,
+) -> IndicatorValueSubmitted:
+    return IndicatorValueSubmitted(
+        indicator_id=indicator_id,
+        agency=agency,
+        area=Area(kind=AreaKind(kind), code=code),
+        period=period,
+        breakdown=dict(breakdown or {}),
+        **figures,
+    )
+
+
+def record(payload: IndicatorValueSubmitted | dict[str, Any], **envelope: Any) -> bytes:
+    """A record value on the inbound topic: the envelope as JSON."""
+    if isinstance(payload, IndicatorValueSubmitted):
+        built = registry.envelope(
+            payload, source="pct-information-system", subject=_subject(payload), trust=TRUST
+        )
+        body = json.loads(built.to_bytes())
+    else:
+        base = value(
+            "teenage_conceptions", "locality", "easington", "2024", numerator=1, denominator=10
+        )
+        body = json.loads(
+            registry.envelope(base, source="pct", subject="s", trust=TRUST).to_bytes()
+        )
+        body["payload"] = payload
+    body.update(envelope)
+    return json.dumps(body).encode()
+
+
+def _subject(payload: IndicatorValueSubmitted) -> str:
+    return f"{payload.indicator_id}/{payload.area.kind.value}/{payload.area.code}/{payload.period}"
+
+
+async def read_records(
+    kafka: KafkaSettings, topic: str, expected: int, timeout_s: float
+) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        for _ in range(int(timeout_s / 0.2)):
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+            if len(records) >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def read_topic(
+    kafka: KafkaSettings, topic: str, expected: int, timeout_s: float
+) -> list[dict[str, Any]]:
+    records = await read_records(kafka, topic, expected, timeout_s)
+    return [json.loads(r.value) for r in records]
