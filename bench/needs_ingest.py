@@ -52,13 +52,19 @@ LOCALITIES = (
     "sedgefield",
     "wear-valley-teesdale",
 )
-INDICATORS = (  # (id, owning agency, events per 1,000 children, children per cell)
-    ("teenage_conceptions", "nhs-county-durham", 20.0, 2_000),
-    ("neet_16_17", "durham-county-council", 60.0, 1_000),
-    ("first_time_entrants_youth_justice", "county-durham-youth-offending-service", 4.0, 30_000),
-    ("childhood_obesity_year6", "nhs-county-durham", 200.0, 900),
+INDICATORS = (  # (id, owning agency, events per 1,000 children, children per cell, groups)
+    ("teenage_conceptions", "nhs-county-durham", 20.0, 2_000, "looked_after", ("yes", "no")),
+    ("neet_16_17", "durham-county-council", 60.0, 1_000, "sex", ("female", "male")),
+    (
+        "first_time_entrants_youth_justice",
+        "county-durham-youth-offending-service",
+        4.0,
+        30_000,
+        "sex",
+        ("female", "male"),
+    ),
+    ("childhood_obesity_year6", "nhs-county-durham", 200.0, 900, "sex", ("female", "male")),
 )
-GROUPS = ({}, {"sex": "female"}, {"sex": "male"})
 
 
 def say(message: str) -> None:
@@ -70,13 +76,17 @@ def workload(indicators: int, periods: int, seed: int = 7) -> list[IndicatorValu
     locality drifts upwards so needs open as the periods go by."""
     rng = random.Random(seed)
     values: list[IndicatorValueSubmitted] = []
-    for indicator_id, agency, per_1000, children in INDICATORS[:indicators]:
+    for indicator_id, agency, per_1000, children, dimension, parts in INDICATORS[:indicators]:
+        groups = ({}, {dimension: parts[0]}, {dimension: parts[1]})
         multiplier = {"neet_16_17": 100, "childhood_obesity_year6": 100}.get(indicator_id)
         for p in range(periods):
             period = str(2000 + p)
             england = per_1000 / 1000 * (multiplier or _multiplier(indicator_id))
-            values.append(_value(indicator_id, agency, AreaKind.ENGLAND, "E92000001", period,
-                                 {}, value=england))
+            values.append(
+                _value(
+                    indicator_id, agency, AreaKind.ENGLAND, "E92000001", period, {}, value=england
+                )
+            )
             trust_counts = {0: 0, 1: 0, 2: 0}
             trust_children = {0: 0, 1: 0, 2: 0}
             for locality in LOCALITIES:
@@ -87,29 +97,58 @@ def workload(indicators: int, periods: int, seed: int = 7) -> list[IndicatorValu
                     halves.append(max(0, int(rng.gauss(expected, expected**0.5))))
                 counts = {0: sum(halves), 1: halves[0], 2: halves[1]}
                 sizes = {0: children, 1: children // 2, 2: children - children // 2}
-                for g, group in enumerate(GROUPS):
-                    values.append(_value(indicator_id, agency, AreaKind.LOCALITY, locality,
-                                         period, group, numerator=counts[g],
-                                         denominator=sizes[g]))
+                for g, group in enumerate(groups):
+                    values.append(
+                        _value(
+                            indicator_id,
+                            agency,
+                            AreaKind.LOCALITY,
+                            locality,
+                            period,
+                            group,
+                            numerator=counts[g],
+                            denominator=sizes[g],
+                        )
+                    )
                     trust_counts[g] += counts[g]
                     trust_children[g] += sizes[g]
-            for g, group in enumerate(GROUPS):
-                values.append(_value(indicator_id, agency, AreaKind.TRUST, TRUST, period, group,
-                                     numerator=trust_counts[g], denominator=trust_children[g]))
+            for g, group in enumerate(groups):
+                values.append(
+                    _value(
+                        indicator_id,
+                        agency,
+                        AreaKind.TRUST,
+                        TRUST,
+                        period,
+                        group,
+                        numerator=trust_counts[g],
+                        denominator=trust_children[g],
+                    )
+                )
     return values
 
 
 def _multiplier(indicator_id: str) -> float:
-    return {"teenage_conceptions": 1000, "first_time_entrants_youth_justice": 100_000}[
-        indicator_id
-    ]
+    return {"teenage_conceptions": 1000, "first_time_entrants_youth_justice": 100_000}[indicator_id]
 
 
-def _value(indicator_id: str, agency: str, kind: AreaKind, code: str, period: str,
-           breakdown: dict[str, str], **figures: Any) -> IndicatorValueSubmitted:
-    return IndicatorValueSubmitted(indicator_id=indicator_id, agency=agency,
-                                   area=Area(kind=kind, code=code), period=period,
-                                   breakdown=breakdown, **figures)
+def _value(
+    indicator_id: str,
+    agency: str,
+    kind: AreaKind,
+    code: str,
+    period: str,
+    breakdown: dict[str, str],
+    **figures: Any,
+) -> IndicatorValueSubmitted:
+    return IndicatorValueSubmitted(
+        indicator_id=indicator_id,
+        agency=agency,
+        area=Area(kind=kind, code=code),
+        period=period,
+        breakdown=breakdown,
+        **figures,
+    )
 
 
 @contextmanager
@@ -143,8 +182,12 @@ def infrastructure() -> Iterator[tuple[str, str]]:
 @asynccontextmanager
 async def needs_service(url: str, servers: str) -> AsyncIterator[tuple[Any, PlatformSettings]]:
     schema = f"bench_needs_{uuid.uuid4().hex[:8]}"
-    kafka = KafkaSettings(bootstrap_servers=servers, topic_prefix=f"b{uuid.uuid4().hex[:8]}.",
-                          session_timeout_ms=2_000, heartbeat_interval_ms=500)
+    kafka = KafkaSettings(
+        bootstrap_servers=servers,
+        topic_prefix=f"b{uuid.uuid4().hex[:8]}.",
+        session_timeout_ms=2_000,
+        heartbeat_interval_ms=500,
+    )
     await upgrade(url, schema, definition.migrations)
     await ensure_topics(kafka)
     settings = PlatformSettings(
@@ -156,8 +199,7 @@ async def needs_service(url: str, servers: str) -> AsyncIterator[tuple[Any, Plat
     app = create_app(definition, settings)
     try:
         async with app.router.lifespan_context(app):
-            while not all(c.ready for c in app.state.context.consumers):
-                await asyncio.sleep(0.1)
+            await consumers_ready(app)
             yield app, settings
     finally:
         conn = await asyncpg.connect(plain_url(url))
@@ -167,20 +209,32 @@ async def needs_service(url: str, servers: str) -> AsyncIterator[tuple[Any, Plat
             await conn.close()
 
 
+async def consumers_ready(app: Any, timeout_s: float = 60) -> None:
+    """Wait for the service's consumers to join their group."""
+    deadline = time.perf_counter() + timeout_s
+    while time.perf_counter() < deadline:
+        if all(c.ready for c in app.state.context.consumers):
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError("the needs consumers did not join their group")
+
+
 async def finished(settings: PlatformSettings, expected_values: int) -> tuple[int, int]:
     """Wait until every value is stored and the outbox is empty; (values, needs opened)."""
+    deadline = time.perf_counter() + 600
     schema = settings.database.database_schema
-    conn = await asyncpg.connect(plain_url(settings.database.database_url),
-                                 server_settings={"search_path": str(schema)})
+    conn = await asyncpg.connect(
+        plain_url(settings.database.database_url), server_settings={"search_path": str(schema)}
+    )
     try:
         while True:
             stored = await conn.fetchval("SELECT count(*) FROM indicator_value")
-            pending = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE state <> 'published'"
-            )
+            pending = await conn.fetchval("SELECT count(*) FROM outbox WHERE state <> 'published'")
             if stored >= expected_values and pending == 0:
                 needs = await conn.fetchval("SELECT count(*) FROM need")
                 return int(stored), int(needs)
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{stored} of {expected_values} values stored after 600 s")
             await asyncio.sleep(0.05)
     finally:
         await conn.close()
@@ -190,61 +244,78 @@ async def kafka_path(url: str, servers: str, values: list[IndicatorValueSubmitte
     async with needs_service(url, servers) as (_, settings):
         records = [
             registry.envelope(
-                v, source="agency-system", trust=TRUST,
+                v,
+                source="agency-system",
+                trust=TRUST,
                 subject=f"{v.indicator_id}/{v.area.kind.value}/{v.area.code}",
                 locality=v.area.code if v.area.kind is AreaKind.LOCALITY else None,
             )
             for v in values
         ]
-        producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=5,
-                                    max_batch_size=262_144)
+        producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=5, max_batch_size=262_144)
         await producer.start()
         topic = settings.kafka.topic(INDICATOR_VALUES.name)
         started = time.perf_counter()
         try:
-            sent = [await producer.send(topic, r.to_bytes(), key=r.subject.encode())
-                    for r in records]
+            sent = [
+                await producer.send(topic, r.to_bytes(), key=r.subject.encode()) for r in records
+            ]
             await asyncio.gather(*sent)
         finally:
             await producer.stop()
         produced = time.perf_counter() - started
         stored, opened = await finished(settings, len(values))
         elapsed = time.perf_counter() - started
-        say(f"kafka: {stored} values published in {produced:.2f} s; stored, analysed and "
+        say(
+            f"kafka: {stored} values published in {produced:.2f} s; stored, analysed and "
             f"needs events relayed in {elapsed:.2f} s = {stored / elapsed:,.0f} values/s "
-            f"end to end; {opened} needs opened or resolved")
+            f"end to end; {opened} needs opened or resolved"
+        )
 
 
-async def http_path(url: str, servers: str, values: list[IndicatorValueSubmitted],
-                    batch: int) -> None:
+async def http_path(
+    url: str, servers: str, values: list[IndicatorValueSubmitted], batch: int
+) -> None:
     async with needs_service(url, servers) as (app, settings):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench",
-                                     timeout=120) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", timeout=120
+        ) as client:
             tokens: dict[str, str] = {}
             started = time.perf_counter()
             by_agency: dict[str, list[IndicatorValueSubmitted]] = {}
             for v in values:
                 by_agency.setdefault(v.agency, []).append(v)
             for agency, mine in by_agency.items():
-                token = tokens.setdefault(agency, mint_token(
-                    settings.auth(TRUST), "bench", [Role.AGENCY_PUBLISHER], agency=agency))
+                token = tokens.setdefault(
+                    agency,
+                    mint_token(
+                        settings.auth(TRUST), "bench", [Role.AGENCY_PUBLISHER], agency=agency
+                    ),
+                )
                 for start in range(0, len(mine), batch):
-                    body = {"values": [v.model_dump(mode="json") for v in mine[start:start + batch]]}
-                    answer = await client.post("/indicator-values", json=body,
-                                               headers={"Authorization": f"Bearer {token}"})
+                    body = {
+                        "values": [v.model_dump(mode="json") for v in mine[start : start + batch]]
+                    }
+                    answer = await client.post(
+                        "/indicator-values", json=body, headers={"Authorization": f"Bearer {token}"}
+                    )
                     answer.raise_for_status()
             stored, opened = await finished(settings, len(values))
             elapsed = time.perf_counter() - started
-        say(f"http:  {stored} values in batches of {batch}: stored, analysed and needs events "
+        say(
+            f"http:  {stored} values in batches of {batch}: stored, analysed and needs events "
             f"relayed in {elapsed:.2f} s = {stored / elapsed:,.0f} values/s end to end; "
-            f"{opened} needs opened or resolved")
+            f"{opened} needs opened or resolved"
+        )
 
 
 async def main(args: argparse.Namespace) -> None:
     values = workload(args.indicators, args.periods)
-    say(f"workload: {len(values)} values ({args.indicators} indicators x {args.periods} "
-        f"periods x (England + {len(LOCALITIES)} localities + trust, overall and by sex))")
+    say(
+        f"workload: {len(values)} values ({args.indicators} indicators x {args.periods} "
+        f"periods x (England + {len(LOCALITIES)} localities + trust, overall and two groups))"
+    )
     with infrastructure() as (url, servers):
         await kafka_path(url, servers, values)
         await http_path(url, servers, values, args.http_batch)

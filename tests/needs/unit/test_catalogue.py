@@ -15,7 +15,7 @@ from shared.trust import load_trust_config
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parents[3]
-    / "services/needs/schemas/needs.indicator-values.v1.schema.json"
+    / "docs/schemas/events/needs.IndicatorValueSubmitted.v1.schema.json"
 )
 
 
