@@ -66,6 +66,8 @@ class ServiceContext:
     db: Database
     relay: OutboxRelay
     consumers: list[InboxConsumer] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    """The service's own per-process state, e.g. configuration it loads once."""
 
     def unit_of_work(self) -> UnitOfWork:
         """A transaction whose events go through this service's outbox."""

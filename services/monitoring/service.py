@@ -13,7 +13,10 @@ from shared.runtime import ServiceDefinition
 definition = ServiceDefinition(
     name="monitoring",
     title="Contract monitoring",
-    description="Contract performance against outcome targets, and alerts to commissioning managers, the JCU and local boards (Durham PPDG duties).",
+    description=(
+        "Contract performance against outcome targets, and alerts to commissioning managers, "
+        "the JCU and local boards (Durham PPDG duties)."
+    ),
     port=8104,
     migrations=Path(__file__).parent / "adapters" / "migrations",
 )

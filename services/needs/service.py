@@ -17,10 +17,9 @@ from shared.topics import INDICATOR_VALUES
 
 def config_of(ctx: ServiceContext) -> NeedsConfig:
     """The process's needs configuration, loaded once and kept on the context."""
-    found = getattr(ctx, "_needs_config", None)
+    found = ctx.state.get("needs_config")
     if not isinstance(found, NeedsConfig):
-        found = needs_config(ctx.trust, NeedsSettings().catalogue)
-        ctx._needs_config = found  # type: ignore[attr-defined]
+        found = ctx.state["needs_config"] = needs_config(ctx.trust, NeedsSettings().catalogue)
     return found
 
 

@@ -13,7 +13,10 @@ from shared.runtime import ServiceDefinition
 definition = ServiceDefinition(
     name="procurement",
     title="Procurement",
-    description="Providers, select lists, tenders, sealed bids, awards and contracts (Durham £50k rule; Procurement Act 2023).",
+    description=(
+        "Providers, select lists, tenders, sealed bids, awards and contracts (Durham £50k "
+        "rule; Procurement Act 2023)."
+    ),
     port=8103,
     migrations=Path(__file__).parent / "adapters" / "migrations",
 )

@@ -13,7 +13,10 @@ from shared.runtime import ServiceDefinition
 definition = ServiceDefinition(
     name="projects",
     title="Commissioning projects",
-    description="The commissioning project lifecycle through the 9 stages of Assess, Plan, Do, Review, with stage gates, priorities and decisions (DOMAIN.md; Gateshead handbook).",
+    description=(
+        "The commissioning project lifecycle through the 9 stages of Assess, Plan, Do, "
+        "Review, with stage gates, priorities and decisions (DOMAIN.md; Gateshead handbook)."
+    ),
     port=8102,
     migrations=Path(__file__).parent / "adapters" / "migrations",
 )
