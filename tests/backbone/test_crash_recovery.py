@@ -27,13 +27,23 @@ EVENTS = 3_000
 
 
 def start(mode: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.backbone.ledger", mode],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    """Start a ledger process logging to a file (a full, unread pipe would block it)."""
+    log = Path(env["LEDGER_LOG_DIR"]) / f"{mode}.log"
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tests.backbone.ledger", mode],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def print_log_tails(folder: Path) -> None:
+    """Show what the processes said, to explain a failure."""
+    for log in sorted(folder.glob("*.log")):
+        print(f"--- {log.name} (last lines)")
+        print("\n".join(log.read_text(errors="replace").splitlines()[-30:]))
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:
@@ -51,7 +61,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twice(
-    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+    database_url: str,
+    kafka: KafkaSettings,
+    schemas: list[str],
+    unique_schema: str,
+    tmp_path: Path,
 ) -> None:
     source = await migrated(database_url, unique_schema + "_src", schemas)
     sink = await migrated(database_url, unique_schema + "_dst", schemas, LEDGER_DDL)
@@ -70,6 +84,7 @@ async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twic
         "LEDGER_RELAY_BATCH": "50",
         "LEDGER_HANDLER_DELAY_MS": "30",
         "PYTHONPATH": str(ROOT),
+        "LEDGER_LOG_DIR": str(tmp_path),
     }
 
     async def published() -> int:
@@ -99,6 +114,9 @@ async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twic
 
         await eventually(lambda: _at_least(applied, EVENTS), 180)
         await asyncio.sleep(2)  # let any stray redelivery land before comparing
+    except AssertionError:
+        print_log_tails(tmp_path)
+        raise
     finally:
         for process in processes:
             stop(process)

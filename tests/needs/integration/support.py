@@ -71,7 +71,6 @@ async def running_needs(
     database_url: str, kafka: KafkaSettings, schema: str, schemas: list[str]
 ) -> AsyncIterator[RunningNeeds]:
     schemas.append(schema)
-    kafka = kafka.model_copy(update={"session_timeout_ms": 2000, "heartbeat_interval_ms": 500})
     await upgrade(database_url, schema, definition.migrations)
     await ensure_topics(kafka)
     settings = PlatformSettings(

@@ -132,3 +132,22 @@ def test_log_lines_are_json_carrying_the_trace_id() -> None:
     assert line["service"] == "needs"
     assert line["trace_id"] == format(span.get_span_context().trace_id, "032x")
     assert trace.get_current_span().get_span_context().is_valid is False
+
+
+def test_without_an_exporter_spans_are_not_recorded_but_trace_ids_still_propagate() -> None:
+    from opentelemetry import propagate
+
+    from shared.telemetry import ExportAwareSampler, context_from_headers
+
+    sampler = ExportAwareSampler()
+    tracer = TracerProvider(sampler=sampler).get_tracer("t")
+    with tracer.start_as_current_span("POST /indicator-values") as request:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+    assert not request.is_recording()
+    child = tracer.start_span("consume", context=context_from_headers(carrier))
+    assert child.get_span_context().trace_id == request.get_span_context().trace_id
+    assert not child.is_recording()
+
+    sampler.exporting = True
+    assert tracer.start_span("recorded").is_recording()
