@@ -250,6 +250,11 @@ def token(
         raise typer.BadParameter(
             f"unknown locality {locality!r}; the trust has: {', '.join(sorted(trust.locality_ids))}"
         )
+    agencies = {a.id for a in trust.agencies}
+    if agency is not None and agency not in agencies:
+        raise typer.BadParameter(
+            f"unknown agency {agency!r}; the trust has: {', '.join(sorted(agencies))}"
+        )
     try:
         typer.echo(
             mint_token(
