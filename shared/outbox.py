@@ -103,10 +103,9 @@ async def stage(session: AsyncSession, events: Sequence[OutgoingEvent], *, schem
         return
     trace_headers = current_trace_headers()
     rows = [outbox_row(e, trace_headers) for e in events]
-    await session.execute(insert(outbox), rows)
-    await session.execute(
-        text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)}
-    )
+    conn = await session.connection()
+    await conn.execute(insert(outbox), rows)
+    await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)})
 
 
 def advisory_key(schema: str) -> int:

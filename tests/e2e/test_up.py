@@ -1,32 +1,57 @@
-"""`commissioning up` brings every service up healthy and Ctrl-C leaves nothing behind."""
+"""`commissioning up` brings every service up healthy, Ctrl-C leaves nothing behind, and
+running it again on the same data directory loses nothing, although the embedded broker
+starts empty."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 
+from shared.auth import Role, mint_token
+from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
+from shared.db import Database
 from shared.embedded import free_port
 from shared.services import SERVICES
+from shared.settings import KafkaSettings, PlatformSettings
+from shared.trust import load_trust_config
+from shared.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.e2e
 
 
-def test_up_starts_every_service_ready_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+@dataclass
+class Platform:
+    process: subprocess.Popen[str]
+    output: list[str]
+    port_base: int
+    database_url: str
+    bootstrap_servers: str
+
+
+@contextmanager
+def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
+    """Run `commissioning up` until it says it is up; Ctrl-C it afterwards and check it."""
     env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS") and not k.startswith("KAFKA_")
     }
-    data_dir = Path("/tmp") / f"commissioning-up-{os.getpid()}"
-    port_base = free_port() % 20_000 + 30_000
-    up = subprocess.Popen(
+    process = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -44,31 +69,103 @@ def test_up_starts_every_service_ready_and_ctrl_c_stops_everything(tmp_path: Pat
     )
     lines: list[str] = []
     try:
+        assert process.stdout is not None
         deadline = time.monotonic() + 180
-        assert up.stdout is not None
         while time.monotonic() < deadline:
-            line = up.stdout.readline()
+            line = process.stdout.readline()
             if not line:
                 break
             lines.append(line)
             if "Press Ctrl-C" in line:
                 break
-        assert any("Press Ctrl-C" in line for line in lines), "".join(lines)
-        children = psutil.Process(up.pid).children(recursive=True)
+        printed = "".join(lines)
+        assert "Press Ctrl-C" in printed, printed
+        while not re.search(r"a token:", printed):
+            lines.append(process.stdout.readline())
+            printed = "".join(lines)
+        database_url = re.search(r"^\s+PostgreSQL\s+(postgresql://\S+)", printed, re.M)
+        bootstrap = re.search(r"^\s+Kafka\s+(\S+)$", printed, re.M)
+        assert database_url and bootstrap, printed
+        children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= len(SERVICES) + 2  # services, broker, PostgreSQL
-        for index, _ in enumerate(SERVICES):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port_base + index}/readyz") as r:
-                assert json.load(r)["ready"] is True
-        up.send_signal(signal.SIGINT)
-        rest, _ = up.communicate(timeout=60)
-        assert up.returncode == 0, rest
+        yield Platform(process, lines, port_base, database_url[1], bootstrap[1])
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, rest
         assert "stopping PostgreSQL" in rest
         time.sleep(0.5)
         alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
         assert not alive, f"left running: {[c.cmdline() for c in alive]}"
     finally:
-        if up.poll() is None:
-            up.kill()
-        import shutil
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
 
+
+def get(url: str, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+async def submit_through_the_needs_outbox(platform: Platform) -> None:
+    """An event staged in the needs service's own outbox, as its own code would."""
+    db = Database(platform.database_url, "needs", pool_size=1)
+    kafka = KafkaSettings(bootstrap_servers=platform.bootstrap_servers)
+    value = IndicatorValueSubmitted(
+        indicator_id="teenage_conceptions",
+        agency="nhs-county-durham",
+        area=Area(kind=AreaKind.LOCALITY, code="easington"),
+        period="2024",
+        numerator=30,
+        denominator=1500,
+    )
+    async with UnitOfWork(db, kafka, source="e2e", trust="county-durham") as uow:
+        uow.publish(value, subject="teenage_conceptions/locality/easington/2024")
+        await uow.commit()
+    await db.dispose()
+
+
+async def count(platform: Platform, sql: str) -> int:
+    db = Database(platform.database_url, "needs", pool_size=1)
+    async with db.connect() as conn:
+        found = int((await conn.exec_driver_sql(sql)).scalar_one())
+    await db.dispose()
+    return found
+
+
+def test_up_twice_on_the_same_data_loses_nothing_and_applies_nothing_twice() -> None:
+    data_dir = Path("/tmp") / f"commissioning-up-{os.getpid()}"
+    port_base = free_port() % 20_000 + 30_000
+    needs = f"http://127.0.0.1:{port_base}"
+    trust = load_trust_config(None)
+    jcu = mint_token(PlatformSettings().auth(trust.id), "e2e", [Role.JCU])
+    try:
+        with platform_up(data_dir, port_base) as platform:
+            for index, _ in enumerate(SERVICES):
+                status, body = get(f"http://127.0.0.1:{port_base + index}/readyz")
+                assert status == 200 and json.loads(body)["ready"] is True
+            asyncio.run(submit_through_the_needs_outbox(platform))
+            deadline = time.monotonic() + 60
+            while "teenage_conceptions" not in get(f"{needs}/localities/easington/values", jcu)[1]:
+                assert time.monotonic() < deadline, "the value never reached the needs service"
+                time.sleep(0.5)
+
+        with platform_up(data_dir, port_base) as platform:
+            status, body = get(f"{needs}/localities/easington/values", jcu)
+            assert status == 200 and "teenage_conceptions" in body
+            deadline = time.monotonic() + 30
+            log = data_dir / "logs" / "needs.log"
+            while "a fresh broker; re-publishing 1 events" not in log.read_text():
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.5)
+            time.sleep(3)  # time for the re-published event to reach the consumer
+            assert asyncio.run(count(platform, "SELECT count(*) FROM inbox")) == 1
+            assert asyncio.run(count(platform, "SELECT count(*) FROM indicator_value")) == 1
+    finally:
         shutil.rmtree(data_dir, ignore_errors=True)
