@@ -220,10 +220,7 @@ class InboxConsumer:
             assert d.event is not None
             first_seen.setdefault(d.event.id, d)
         unique = list(first_seen.values())
-        # One tracer per batch: with the SDK provider every tracer() call builds a new
-        # Tracer, which used to double the cost of each event's span.
-        batch_tracer = tracer()
-        spans = [self._start_span(d, batch_tracer) for d in unique]
+        spans = [self._start_span(d) for d in unique]
         try:
             applied = await self._apply(unique)
         finally:
@@ -248,12 +245,10 @@ class InboxConsumer:
         except InvalidEvent as exc:
             return Delivery(record, reason=exc.reason)
 
-    def _start_span(
-        self, delivery: Delivery, span_tracer: trace.Tracer | None = None
-    ) -> trace.Span:
+    def _start_span(self, delivery: Delivery) -> trace.Span:
         record = delivery.record
         assert delivery.event is not None
-        return (span_tracer or tracer()).start_span(
+        return tracer().start_span(
             f"consume {delivery.event.type}",
             context=context_from_headers(record.headers),
             kind=trace.SpanKind.CONSUMER,

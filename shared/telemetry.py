@@ -6,6 +6,7 @@ One trace runs from an HTTP request through the outbox row (which stores the W3C
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -115,7 +116,10 @@ def configure_tracing(
         _sampler.exporting = True
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
+    """The platform's tracer (cached: each SDK `get_tracer` call builds a new Tracer; a
+    proxy obtained before the provider is installed follows it once it is)."""
     return trace.get_tracer("commissioning")
 
 
