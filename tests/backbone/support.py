@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
 
 from shared.db import Database
 from shared.migrations import upgrade
+from shared.settings import KafkaSettings
 
 BACKBONE_VERSIONS = (
     Path(__file__).resolve().parents[2] / "services" / "needs" / "adapters" / "migrations"
@@ -43,3 +47,27 @@ async def scalar(db: Database, sql: str) -> int:
     async with db.connect() as conn:
         value = (await conn.exec_driver_sql(sql)).scalar()
     return int(value or 0)
+
+
+async def read_records(
+    kafka: KafkaSettings, topic: str, expected: int, timeout_s: float
+) -> list[Any]:
+    """Read a topic from the beginning, without a group, until `expected` records arrive."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka.bootstrap_servers,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        for _ in range(int(timeout_s / 0.2)):
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+            if len(records) >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return records

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from shared.envelope import Event, header_value
 from shared.inbox import InboxConsumer
@@ -19,7 +19,7 @@ from shared.settings import KafkaSettings, RelaySettings
 from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
 from tests.backbone.ledger import LEDGER_DDL, apply_ledger, submitted
-from tests.backbone.support import eventually, migrated, scalar
+from tests.backbone.support import eventually, migrated, read_records, scalar
 
 pytestmark = [pytest.mark.broker, pytest.mark.database]
 
@@ -38,27 +38,6 @@ def envelope_json(n: int, **overrides: Any) -> bytes:
     }
     body.update(overrides)
     return json.dumps(body).encode()
-
-
-async def read_all(kafka: KafkaSettings, topic: str, expected: int) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=kafka.bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        for _ in range(100):
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(batch)
-            if len(records) >= expected:
-                break
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_events_applied(
@@ -119,7 +98,7 @@ async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_
         await task
 
     assert await scalar(sink, "SELECT count(*) FROM ledger_applied") == 6
-    dead = await read_all(kafka, topic + ".dlq", len(bad))
+    dead = await read_records(kafka, topic + ".dlq", len(bad), 20)
     assert len(dead) == len(bad)
     for record, (value, reason) in zip(dead, bad, strict=True):
         assert record.value == value

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from services.needs.service import definition
@@ -21,7 +21,7 @@ from shared.migrations import upgrade
 from shared.runtime import create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.topics import INDICATOR_VALUES, NEEDS_EVENTS
-from tests.backbone.support import eventually
+from tests.backbone.support import eventually, read_records
 
 TRUST = "county-durham"
 NHS = "nhs-county-durham"
@@ -132,29 +132,6 @@ def record(payload: IndicatorValueSubmitted | dict[str, Any], **envelope: Any) -
 
 def _subject(payload: IndicatorValueSubmitted) -> str:
     return f"{payload.indicator_id}/{payload.area.kind.value}/{payload.area.code}/{payload.period}"
-
-
-async def read_records(
-    kafka: KafkaSettings, topic: str, expected: int, timeout_s: float
-) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=kafka.bootstrap_servers,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        for _ in range(int(timeout_s / 0.2)):
-            for batch in (await consumer.getmany(timeout_ms=200)).values():
-                records.extend(batch)
-            if len(records) >= expected:
-                break
-    finally:
-        await consumer.stop()
-    return records
 
 
 async def read_topic(
