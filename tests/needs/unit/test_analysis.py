@@ -263,3 +263,38 @@ def test_a_change_re_assesses_the_series_it_can_alter() -> None:
         (AreaKind.LOCALITY, "derwentside", ""),
         (AreaKind.LOCALITY, "easington", ""),
     ]
+
+
+def test_a_locality_starting_far_more_cafs_than_the_trust_shows_unmet_need() -> None:
+    """CAF activity per locality is evidence of unmet need (Durham 001 Section 3;
+    Urbanham appendix 6): CAF starts are benchmarked against the trust as a whole."""
+    caf = CATALOGUE["caf_assessments_started"]
+
+    def cafs(kind: AreaKind, code: str, count: int, children: float) -> ReportedValue:
+        return ReportedValue(
+            "caf_assessments_started",
+            "durham-county-council",
+            kind,
+            code,
+            "2024",
+            (),
+            count,
+            children,
+            None,
+            None,
+        )
+
+    values = [
+        cafs(AreaKind.TRUST, "county-durham", 1000, 100_000),
+        cafs(AreaKind.LOCALITY, "easington", 400, 20_000),
+        cafs(AreaKind.LOCALITY, "derwentside", 200, 20_000),
+    ]
+    data = IndicatorData(caf, values)
+    easington = assess_series(data, AreaKind.LOCALITY, "easington", "", SETTINGS)
+    derwentside = assess_series(data, AreaKind.LOCALITY, "derwentside", "", SETTINGS)
+    assert easington is not None and derwentside is not None
+    assert easington.benchmark is not None and easington.benchmark.value == pytest.approx(100.0)
+    assert easington.comparison is BenchmarkComparison.WORSE
+    assert easington.is_need
+    assert derwentside.comparison is BenchmarkComparison.SIMILAR
+    assert not derwentside.is_need
