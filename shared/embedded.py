@@ -93,6 +93,24 @@ def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
             )
 
 
+def refuse_if_running(pgdata: Path) -> None:
+    """Remove a stale postmaster.pid, but never start a second server on live data."""
+    pid_file = pgdata / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text().split("\n", 1)[0])
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except (ValueError, OSError):
+        comm = ""
+    if comm.startswith("postgres"):
+        raise RuntimeError(
+            f"a PostgreSQL server (pid {pid}) is already running on {pgdata}; stop it "
+            "(or the `commissioning up` that started it) before starting another"
+        )
+    pid_file.unlink()
+
+
 @dataclass
 class EmbeddedPostgres:
     """A PostgreSQL server on loopback, with data kept in `data_dir` between runs."""
@@ -147,9 +165,7 @@ class EmbeddedPostgres:
                 user=uid,
                 group=gid,
             )
-        stale = pgdata / "postmaster.pid"
-        if stale.exists():
-            stale.unlink()
+        refuse_if_running(pgdata)
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
             [
