@@ -117,7 +117,10 @@ async def _read_dead_letters(kafka: KafkaSettings, topic: str, limit: int) -> li
             return []
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
-        await consumer.seek_to_beginning(*tps)
+        # An explicit seek: end_offsets() then seek_to_beginning() fetches nothing on
+        # Apache Kafka with aiokafka 0.14 (see shared/outbox.read_broker_epoch).
+        for tp, start in (await consumer.beginning_offsets(tps)).items():
+            consumer.seek(tp, start)
         while len(records) < limit:
             positions = {tp: await consumer.position(tp) for tp in tps}
             if all(positions[tp] >= ends[tp] for tp in tps):

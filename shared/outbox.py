@@ -304,7 +304,9 @@ async def read_broker_epoch(kafka: KafkaSettings) -> str:
     topic = kafka.topic(EPOCH_TOPIC)
     await ensure_topics(kafka, [])
     tp = TopicPartition(topic, 0)
-    consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka.client_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=100
+    )
     await consumer.start()
     try:
         consumer.assign([tp])
@@ -316,9 +318,11 @@ async def read_broker_epoch(kafka: KafkaSettings) -> str:
                 await prod.send_and_wait(topic, value=str(uuid.uuid4()).encode(), partition=0)
             finally:
                 await prod.stop()
-        await consumer.seek_to_beginning(tp)
-        for _ in range(50):
-            batch = await consumer.getmany(tp, timeout_ms=200, max_records=1)
+        # Seek to an explicit offset: with aiokafka 0.14 on Apache Kafka, end_offsets()
+        # followed by seek_to_beginning() left the consumer fetching nothing, forever.
+        consumer.seek(tp, (await consumer.beginning_offsets([tp]))[tp])
+        for _ in range(20):
+            batch = await consumer.getmany(tp, timeout_ms=500, max_records=1)
             for records in batch.values():
                 if records and records[0].value is not None:
                     value: bytes = records[0].value

@@ -8,7 +8,7 @@ import pytest
 
 from shared.db import Database
 from shared.inbox import InboxConsumer
-from shared.outbox import OutboxRelay
+from shared.outbox import OutboxRelay, read_broker_epoch
 from shared.settings import KafkaSettings, RelaySettings
 from shared.topics import INDICATOR_VALUES
 from tests.backbone.ledger import LEDGER_DDL, apply_ledger, produce
@@ -68,3 +68,10 @@ async def assert_key_order(sink: Database) -> None:
     for subject, n in rows:
         assert n > last.get(subject, -1), f"{subject}: {n} applied after {last[subject]}"
         last[subject] = n
+
+
+async def test_every_relay_reads_back_the_same_broker_epoch(kafka: KafkaSettings) -> None:
+    """The first relay writes the epoch; later ones (and restarts) read the same one back."""
+    first = await read_broker_epoch(kafka)
+    assert await read_broker_epoch(kafka) == first
+    assert await read_broker_epoch(kafka) == first
