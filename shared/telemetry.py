@@ -116,6 +116,11 @@ def configure_tracing(
         _sampler.exporting = True
 
 
+def spans_exported() -> bool:
+    """Whether spans are being exported (consumers skip per-event spans otherwise)."""
+    return _sampler.exporting
+
+
 @functools.cache
 def tracer() -> trace.Tracer:
     """The platform's tracer (cached: each SDK `get_tracer` call builds a new Tracer; a
