@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres
+from shared.embedded import EmbeddedKafka, EmbeddedPostgres, stop_with_parent
 from shared.services import SERVICES, definition
 from shared.settings import KafkaSettings
 
@@ -106,6 +106,7 @@ class Stack:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=stop_with_parent,
             )
         for index, name in enumerate(SERVICES):
             self._wait_ready(name, self.port_base + index, logs / f"{name}.log")

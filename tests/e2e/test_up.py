@@ -43,15 +43,14 @@ class Platform:
     bootstrap_servers: str
 
 
-@contextmanager
-def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
-    """Run `commissioning up` until it says it is up; Ctrl-C it afterwards and check it."""
+def start_up(data_dir: Path, port_base: int) -> subprocess.Popen[str]:
+    """Start `commissioning up` with the embedded stack (no external infrastructure)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS") and not k.startswith("KAFKA_")
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -67,28 +66,37 @@ def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def wait_until_up(process: subprocess.Popen[str]) -> str:
+    """Read `up`'s output until it has printed its summary; return what it printed."""
+    assert process.stdout is not None
     lines: list[str] = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "a token:" in line:
+            break
+    printed = "".join(lines)
+    assert "Press Ctrl-C" in printed, printed
+    return printed
+
+
+@contextmanager
+def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
+    """Run `commissioning up` until it says it is up; Ctrl-C it afterwards and check it."""
+    process = start_up(data_dir, port_base)
     try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        printed = "".join(lines)
-        assert "Press Ctrl-C" in printed, printed
-        while not re.search(r"a token:", printed):
-            lines.append(process.stdout.readline())
-            printed = "".join(lines)
+        printed = wait_until_up(process)
         database_url = re.search(r"^\s+PostgreSQL\s+(postgresql://\S+)", printed, re.M)
         bootstrap = re.search(r"^\s+Kafka\s+(\S+)$", printed, re.M)
         assert database_url and bootstrap, printed
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= len(SERVICES) + 2  # services, broker, PostgreSQL
-        yield Platform(process, lines, port_base, database_url[1], bootstrap[1])
+        yield Platform(process, printed.splitlines(), port_base, database_url[1], bootstrap[1])
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
         assert process.returncode == 0, rest
@@ -98,8 +106,11 @@ def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
         assert not alive, f"left running: {[c.cmdline() for c in alive]}"
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait(10)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def get(url: str, token: str | None = None) -> tuple[int, str]:
@@ -168,4 +179,26 @@ def test_up_twice_on_the_same_data_loses_nothing_and_applies_nothing_twice() -> 
             assert asyncio.run(count(platform, "SELECT count(*) FROM inbox")) == 1
             assert asyncio.run(count(platform, "SELECT count(*) FROM indicator_value")) == 1
     finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_even_a_killed_up_leaves_no_orphans() -> None:
+    """SIGKILL gives `up` no chance to clean up: its children stop themselves."""
+    data_dir = Path("/tmp") / f"commissioning-up-kill-{os.getpid()}"
+    process = start_up(data_dir, free_port() % 20_000 + 30_000)
+    try:
+        wait_until_up(process)
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert len(children) >= len(SERVICES) + 2
+        process.kill()
+        process.wait(10)
+        deadline = time.monotonic() + 30
+        alive = children
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.5)
+            alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert not alive, f"orphans: {[c.cmdline() for c in alive]}"
+    finally:
+        if process.poll() is None:
+            process.kill()
         shutil.rmtree(data_dir, ignore_errors=True)
