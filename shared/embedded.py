@@ -48,6 +48,18 @@ def free_port() -> int:
         return port
 
 
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on a loopback port (TIME_WAIT is no obstacle: servers
+    set SO_REUSEADDR, and so does this check)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def wait_for_port(
     port: int, timeout_s: float, process: subprocess.Popen[bytes] | None = None
 ) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres, stop_with_parent
+from shared.embedded import EmbeddedKafka, EmbeddedPostgres, port_is_free, stop_with_parent
 from shared.services import SERVICES, definition
 from shared.settings import KafkaSettings
 
@@ -67,6 +67,14 @@ class Stack:
             raise KeyboardInterrupt
 
     def start(self) -> dict[str, str]:
+        busy = [
+            self.port_base + i for i in range(len(SERVICES)) if not port_is_free(self.port_base + i)
+        ]
+        if busy:
+            raise RuntimeError(
+                f"port(s) {', '.join(map(str, busy))} already in use; "
+                "choose other ports with --port-base"
+            )
         env = dict(os.environ)
         self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -25,7 +26,7 @@ import pytest
 from shared.auth import Role, mint_token
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.db import Database
-from shared.embedded import free_port
+from shared.embedded import port_is_free
 from shared.services import SERVICES
 from shared.settings import KafkaSettings, PlatformSettings
 from shared.trust import load_trust_config
@@ -41,6 +42,16 @@ class Platform:
     port_base: int
     database_url: str
     bootstrap_servers: str
+
+
+def service_ports() -> int:
+    """A base for four consecutive free ports below Linux's ephemeral range (32768+), where
+    the ports `up` picks for PostgreSQL and the broker cannot land on them."""
+    for _ in range(200):
+        base = random.randrange(20_000, 32_000, 10)
+        if all(port_is_free(base + i) for i in range(len(SERVICES))):
+            return base
+    raise RuntimeError("no four consecutive free ports between 20000 and 32000")
 
 
 def start_up(data_dir: Path, port_base: int) -> subprocess.Popen[str]:
@@ -152,7 +163,7 @@ async def count(platform: Platform, sql: str) -> int:
 
 def test_up_twice_on_the_same_data_loses_nothing_and_applies_nothing_twice() -> None:
     data_dir = Path("/tmp") / f"commissioning-up-{os.getpid()}"
-    port_base = free_port() % 20_000 + 30_000
+    port_base = service_ports()
     needs = f"http://127.0.0.1:{port_base}"
     trust = load_trust_config(None)
     jcu = mint_token(PlatformSettings().auth(trust.id), "e2e", [Role.JCU])
@@ -185,7 +196,7 @@ def test_up_twice_on_the_same_data_loses_nothing_and_applies_nothing_twice() -> 
 def test_even_a_killed_up_leaves_no_orphans() -> None:
     """SIGKILL gives `up` no chance to clean up: its children stop themselves."""
     data_dir = Path("/tmp") / f"commissioning-up-kill-{os.getpid()}"
-    process = start_up(data_dir, free_port() % 20_000 + 30_000)
+    process = start_up(data_dir, service_ports())
     try:
         wait_until_up(process)
         children = psutil.Process(process.pid).children(recursive=True)

@@ -4,6 +4,7 @@ started twice."""
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,18 @@ def test_a_second_server_is_never_started_on_live_data(
     with pytest.raises(RuntimeError, match="already running"):
         refuse_if_running(tmp_path)
     assert (tmp_path / "postmaster.pid").exists()
+
+
+def test_up_refuses_service_ports_already_in_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.embedded import free_port
+    from shared.stack import Stack
+
+    port = free_port()
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", port))
+        held.listen()
+        assert Stack(data_dir=tmp_path, port_base=port).run() == 1
+    assert f"port(s) {port} already in use" in capsys.readouterr().out
+    assert not (tmp_path / "postgres").exists(), "nothing may be started"
