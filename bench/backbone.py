@@ -37,7 +37,6 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from sqlmodel import Field, SQLModel
 
-from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.contracts.registry import registry
 from shared.db import Database, plain_url
 from shared.envelope import Event
@@ -50,6 +49,7 @@ from shared.settings import KafkaSettings, RelaySettings
 from shared.telemetry import configure_tracing
 from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
+from tests.backbone.ledger import submitted
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKBONE_VERSIONS = ROOT / "services" / "needs" / "adapters" / "migrations"
@@ -99,19 +99,6 @@ def rate(count: int, seconds: float | None) -> float | None:
 
 def fmt_rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.0f}"
-
-
-def submitted(n: int) -> IndicatorValueSubmitted:
-    """The n-th benchmark payload: a real inbound contract (as in tests/backbone/ledger.py)."""
-    return IndicatorValueSubmitted(
-        indicator_id="teenage_conceptions",
-        agency="pct",
-        area=Area(kind=AreaKind.LOCALITY, code=f"loc{n % 5}"),
-        period="2025",
-        numerator=n,
-        denominator=1_000_000,
-        revision=1,
-    )
 
 
 def projection_row(event: Event[Any]) -> tuple[Any, ...]:

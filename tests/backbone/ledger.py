@@ -19,7 +19,7 @@ from typing import Any
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.db import Database
 from shared.envelope import Event
-from shared.inbox import InboxConsumer
+from shared.inbox import BatchHandler, InboxConsumer
 from shared.outbox import OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
 from shared.topics import INDICATOR_VALUES
@@ -76,6 +76,25 @@ async def apply_ledger(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
         await asyncio.sleep(delay_ms / 1000)
 
 
+def ledger_consumer(
+    name: str,
+    db: Database,
+    kafka: KafkaSettings,
+    handler: BatchHandler = apply_ledger,
+    topic: str | None = None,
+) -> InboxConsumer:
+    """An inbox consumer of the inbound topic (or `topic`) applying to the ledger."""
+    return InboxConsumer(
+        name=name,
+        topics=[topic or kafka.topic(INDICATOR_VALUES.name)],
+        handler=handler,
+        db=db,
+        kafka=kafka,
+        source="ledger-test",
+        trust="durham",
+    )
+
+
 def _settings() -> tuple[str, KafkaSettings]:
     return os.environ["DATABASE_URL"], KafkaSettings()
 
@@ -97,15 +116,7 @@ async def _run(mode: str) -> None:
         await relay.run(stop)
     elif mode == "consume":
         db = Database(url, os.environ["LEDGER_SINK_SCHEMA"])
-        consumer = InboxConsumer(
-            name=os.environ.get("LEDGER_GROUP", "ledger"),
-            topics=[kafka.topic(INDICATOR_VALUES.name)],
-            handler=apply_ledger,
-            db=db,
-            kafka=kafka,
-            source="ledger-test",
-            trust="durham",
-        )
+        consumer = ledger_consumer(os.environ.get("LEDGER_GROUP", "ledger"), db, kafka)
         await consumer.run(stop)
         await db.dispose()
     else:

@@ -12,13 +12,12 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from shared.envelope import Event, header_value
-from shared.inbox import InboxConsumer
 from shared.kafka import ensure_topics
 from shared.outbox import EventTooLarge, OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
 from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger, submitted
+from tests.backbone.ledger import LEDGER_DDL, apply_ledger, ledger_consumer, submitted
 from tests.backbone.support import eventually, migrated, read_records, scalar
 
 pytestmark = [pytest.mark.broker, pytest.mark.database]
@@ -77,15 +76,7 @@ async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_
         await producer.stop()
 
     stop = asyncio.Event()
-    consumer = InboxConsumer(
-        name=f"{kafka.topic_prefix}dlq-test",
-        topics=[topic],
-        handler=apply_or_refuse,
-        db=sink,
-        kafka=kafka,
-        source="t",
-        trust="durham",
-    )
+    consumer = ledger_consumer(f"{kafka.topic_prefix}dlq-test", sink, kafka, apply_or_refuse, topic)
     task = asyncio.create_task(consumer.run(stop))
     try:
 

@@ -13,12 +13,11 @@ from typer.testing import CliRunner
 
 from shared.cli import app
 from shared.envelope import Event
-from shared.inbox import InboxConsumer
 from shared.kafka import ensure_topics
 from shared.settings import KafkaSettings
 from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger
+from tests.backbone.ledger import LEDGER_DDL, apply_ledger, ledger_consumer
 from tests.backbone.support import eventually, migrated, scalar
 from tests.backbone.test_dead_letters import envelope_json
 
@@ -50,15 +49,7 @@ async def test_a_dead_letter_replayed_after_a_fix_is_applied_once(
     await producer.stop()
 
     stop = asyncio.Event()
-    consumer = InboxConsumer(
-        name=f"{kafka.topic_prefix}cli",
-        topics=[topic],
-        handler=handler,
-        db=sink,
-        kafka=kafka,
-        source="t",
-        trust="durham",
-    )
+    consumer = ledger_consumer(f"{kafka.topic_prefix}cli", sink, kafka, handler, topic)
     task = asyncio.create_task(consumer.run(stop))
     try:
         await eventually(lambda: _count_is(sink, 1), 60)

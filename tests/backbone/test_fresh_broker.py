@@ -16,8 +16,7 @@ from shared.embedded import EmbeddedKafka
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
-from shared.topics import INDICATOR_VALUES
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger, produce
+from tests.backbone.ledger import LEDGER_DDL, ledger_consumer, produce
 from tests.backbone.support import eventually, migrated, scalar
 
 pytestmark = [pytest.mark.embedded_broker, pytest.mark.database]
@@ -47,15 +46,7 @@ async def test_a_fresh_embedded_broker_gets_back_everything_consumers_have_not_a
         )
 
     def consumer() -> InboxConsumer:
-        return InboxConsumer(
-            name="ledger",
-            topics=[kafka.topic(INDICATOR_VALUES.name)],
-            handler=apply_ledger,
-            db=sink,
-            kafka=kafka,
-            source="t",
-            trust="durham",
-        )
+        return ledger_consumer("ledger", sink, kafka)
 
     async def published() -> int:
         return await scalar(source, "SELECT count(*) FROM outbox WHERE state = 'published'")

@@ -7,11 +7,9 @@ import asyncio
 import pytest
 
 from shared.db import Database
-from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay, read_broker_epoch
 from shared.settings import KafkaSettings, RelaySettings
-from shared.topics import INDICATOR_VALUES
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger, produce
+from tests.backbone.ledger import LEDGER_DDL, ledger_consumer, produce
 from tests.backbone.support import eventually, migrated, scalar
 
 pytestmark = [pytest.mark.broker, pytest.mark.database]
@@ -32,15 +30,7 @@ async def test_committed_events_are_applied_exactly_once_in_key_order(
         kafka=kafka,
         relay=RelaySettings(batch_size=128),
     )
-    consumer = InboxConsumer(
-        name=f"{kafka.topic_prefix}ledger",
-        topics=[kafka.topic(INDICATOR_VALUES.name)],
-        handler=apply_ledger,
-        db=sink,
-        kafka=kafka,
-        source="t",
-        trust="durham",
-    )
+    consumer = ledger_consumer(f"{kafka.topic_prefix}ledger", sink, kafka)
     tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
     try:
 
