@@ -282,23 +282,20 @@ class InboxConsumer:
         return await self._apply_one_by_one(unique)
 
     async def _apply_one_by_one(self, unique: list[Delivery]) -> list[Delivery]:
+        """Each event in its own savepoint: its inbox row and its effects live or die
+        together, so a handler error leaves no inbox row and the event can be replayed."""
         applied: list[Delivery] = []
         async with self._unit_of_work() as uow:
             for d in unique:
-                savepoint = await uow.session.begin_nested()
-                staged = len(uow.outgoing)
                 try:
-                    fresh = await self._record_in_inbox(uow, [d])
-                    if fresh:
-                        assert d.event is not None
-                        await self.handler([d.event], uow)
-                    await savepoint.commit()
-                    applied.extend(fresh)
+                    async with uow.savepoint():
+                        fresh = await self._record_in_inbox(uow, [d])
+                        if fresh:
+                            assert d.event is not None
+                            await self.handler([d.event], uow)
                 except Exception as exc:
                     if is_transient(exc):
                         raise
-                    await savepoint.rollback()
-                    del uow.outgoing[staged:]
                     d.reason = f"handler error: {type(exc).__name__}: {exc}"
                     log.warning(
                         "consumer %s: event %s dead-lettered: %s",
@@ -306,6 +303,8 @@ class InboxConsumer:
                         d.event and d.event.id,
                         d.reason,
                     )
+                    continue
+                applied.extend(fresh)
             await uow.commit()
         return applied
 
@@ -316,8 +315,7 @@ class InboxConsumer:
 
     async def _record_in_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
         """Insert inbox rows; return the deliveries whose ids were not there before."""
-        raw = await uow.driver_connection()
-        rows = await raw.fetch(
+        rows = await uow.connection.fetch(
             'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
             "SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) "
             "ON CONFLICT DO NOTHING RETURNING event_id",

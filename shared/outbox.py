@@ -36,10 +36,7 @@ from aiokafka.errors import (
     RecordTooLargeError,
     UnknownTopicOrPartitionError,
 )
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.backbone_tables import outbox
 from shared.db import plain_url
 from shared.envelope import Envelope
 from shared.kafka import ensure_topics, producer
@@ -97,15 +94,24 @@ def outbox_row(event: OutgoingEvent, trace_headers: dict[str, str]) -> dict[str,
     }
 
 
-async def stage(session: AsyncSession, events: Sequence[OutgoingEvent], *, schema: str) -> None:
+async def stage(conn: asyncpg.Connection, events: Sequence[OutgoingEvent], *, schema: str) -> None:
     """Add events to the outbox inside the caller's transaction and wake the relay."""
     if not events:
         return
     trace_headers = current_trace_headers()
     rows = [outbox_row(e, trace_headers) for e in events]
-    conn = await session.connection()
-    await conn.execute(insert(outbox), rows)
-    await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)})
+    await conn.execute(
+        "INSERT INTO outbox (event_id, event_type, topic, key, headers, value) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], "
+        "$6::bytea[])",
+        [r["event_id"] for r in rows],
+        [r["event_type"] for r in rows],
+        [r["topic"] for r in rows],
+        [r["key"] for r in rows],
+        [json.dumps(r["headers"]) for r in rows],
+        [r["value"] for r in rows],
+    )
+    await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
 
 
 def advisory_key(schema: str) -> int:

@@ -1,13 +1,22 @@
-"""Unit of work: one PostgreSQL transaction holding a state change and its events."""
+"""Unit of work: one PostgreSQL transaction holding a state change and its events.
+
+One database API: `uow.connection`, an asyncpg connection inside the transaction, and
+`uow.savepoint()` for work that must live or die on its own within it. (`uow.session`, a
+SQLAlchemy ORM session on the same connection and transaction, remains only until the
+needs service's adapters move to the connection.)
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
 import asyncpg
 from pydantic import BaseModel
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.registry import EventRegistry, registry
@@ -18,8 +27,12 @@ from shared.settings import KafkaSettings
 
 
 class UnitOfWork:
-    """`async with UnitOfWork(...) as uow:` change state via `uow.session`, `uow.publish`
-    events, then `await uow.commit()`; leaving without a commit rolls everything back."""
+    """`async with UnitOfWork(...) as uow:` change state through `uow.connection`,
+    `uow.publish` events, then `await uow.commit()`; leaving without a commit rolls
+    everything back."""
+
+    connection: asyncpg.Connection
+    session: AsyncSession
 
     def __init__(
         self,
@@ -37,11 +50,22 @@ class UnitOfWork:
         self.events = events
         self.outgoing: list[OutgoingEvent] = []
         self._committed = False
-        self._raw: asyncpg.Connection | None = None
 
     async def __aenter__(self) -> Self:
-        self.session: AsyncSession = self.db.sessions()
+        self.session = self.db.sessions()
         await self.session.begin()
+        try:
+            # SQLAlchemy's asyncpg adapter opens its transaction lazily, on the first
+            # statement it runs itself; statements sent on the driver connection before
+            # that would autocommit. So one statement goes through SQLAlchemy first.
+            conn = await self.session.connection()
+            await conn.execute(text("SELECT 1"))
+            raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None and raw.is_in_transaction()
+            self.connection = raw
+        except BaseException:
+            await self.session.close()
+            raise
         return self
 
     async def __aexit__(
@@ -57,19 +81,31 @@ class UnitOfWork:
             await self.session.close()
 
     async def driver_connection(self) -> asyncpg.Connection:
-        """The raw asyncpg connection, inside this unit of work's transaction, for bulk work.
+        """The same connection as `uow.connection` (kept for callers not yet moved)."""
+        return self.connection
 
-        SQLAlchemy's asyncpg adapter opens its transaction lazily, on the first statement it
-        runs itself; statements sent on the raw connection before that would autocommit. So
-        a first statement goes through SQLAlchemy before the raw connection is handed out.
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Run a block whose writes and staged events are undone together if it raises.
+
+        The SAVEPOINT is issued on the connection before the block runs (SQLAlchemy's
+        `begin_nested()` on a session defers it to the session's next statement, so
+        writes sent on the driver connection first would escape it).
         """
-        if self._raw is None:
-            conn = await self.session.connection()
-            await conn.exec_driver_sql("SELECT 1")
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None and raw.is_in_transaction()
-            self._raw = raw
-        return self._raw
+        await self.session.flush()
+        staged = len(self.outgoing)
+        savepoint = self.connection.transaction()
+        await savepoint.start()
+        try:
+            yield
+            await self.session.flush()
+        except BaseException:
+            await savepoint.rollback()
+            del self.outgoing[staged:]
+            # Objects added in the block must not be flushed later, outside the savepoint.
+            self.session.expunge_all()
+            raise
+        await savepoint.commit()
 
     def publish(
         self,
@@ -98,7 +134,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Write staged events to the outbox and commit, atomically."""
-        await stage(self.session, self.outgoing, schema=self.db.schema)
+        await self.session.flush()
+        await stage(self.connection, self.outgoing, schema=self.db.schema)
         await self.session.commit()
         self._committed = True
         self.outgoing = []

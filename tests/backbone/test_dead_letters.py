@@ -155,3 +155,59 @@ async def test_a_row_the_broker_refuses_never_wedges_the_relay(
         ).scalar_one()
     assert "MessageSizeTooLarge" in reason
     await db.dispose()
+
+
+async def test_a_handler_failing_mid_batch_after_writing_loses_no_other_event(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    """The fallback applies each event in its own savepoint: the events before and after
+    the bad one are applied and recorded, the bad one leaves neither effect nor inbox row
+    (so it can be replayed from the dead-letter topic), and the database error it caused
+    does not spill over onto its neighbours."""
+    sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
+    topic = kafka.topic(INDICATOR_VALUES.name)
+    await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=1)
+    poison_id = uuid.uuid4()
+
+    async def write_then_fail(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        await apply_ledger(events, uow)
+        if any(e.id == poison_id for e in events):
+            await uow.connection.execute("SELECT 1 / 0")
+
+    values = [envelope_json(n) for n in range(2)]
+    values.append(envelope_json(2, id=str(poison_id)))
+    values += [envelope_json(n) for n in range(3, 5)]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+    await producer.start()
+    try:
+        batch = producer.create_batch()
+        for value in values:
+            batch.append(key=b"k", value=value, timestamp=None)
+        await (await producer.send_batch(batch, topic, partition=0))
+    finally:
+        await producer.stop()
+
+    stop = asyncio.Event()
+    consumer = ledger_consumer(f"{kafka.topic_prefix}mid", sink, kafka, write_then_fail, topic)
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        dead = await read_records(kafka, topic + ".dlq", 1, 60)
+
+        async def neighbours_applied() -> bool:
+            return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= 4
+
+        await eventually(neighbours_applied, 60)
+    finally:
+        stop.set()
+        await task
+
+    assert await scalar(sink, "SELECT count(*) FROM ledger_applied") == 4
+    assert (
+        await scalar(sink, f"SELECT count(*) FROM ledger_applied WHERE event_id = '{poison_id}'")
+        == 0
+    )
+    assert await scalar(sink, f"SELECT count(*) FROM inbox WHERE event_id = '{poison_id}'") == 0
+    assert await scalar(sink, "SELECT count(*) FROM inbox") == 4
+    assert len(dead) == 1
+    assert "division by zero" in (header_value(dead[0].headers, "dlq.reason") or "")
+    await sink.dispose()
