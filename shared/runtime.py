@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData
 
 from shared.auth import TokenVerifier
 from shared.contracts import registry
@@ -53,6 +54,8 @@ class ServiceDefinition:
     description: str
     port: int
     migrations: Path
+    tables: MetaData | None = None
+    """The service's own tables (the backbone's are added): what its migrations must build."""
     routers: Callable[[ServiceContext], Sequence[Any]] = lambda _ctx: ()
     consumers: Sequence[ConsumerSpec] = ()
 

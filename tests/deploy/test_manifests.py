@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.services import SERVICES, definition
+from shared.services import definition, names
 from shared.settings import KafkaSettings
 from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC, INDICATOR_VALUES
 from shared.trust import load_trust_config
+
+SERVICES = names()
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
