@@ -268,7 +268,7 @@ def token(
     try:
         typer.echo(
             mint_token(
-                settings.auth(trust.id),
+                settings.auth(trust.id, localities=trust.locality_ids, agencies=agencies),
                 subject,
                 role,
                 locality=locality,

@@ -136,7 +136,13 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
 
     app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
     app.state.context = ctx
-    app.state.token_verifier = TokenVerifier(settings.auth(ctx.trust.id))
+    app.state.token_verifier = TokenVerifier(
+        settings.auth(
+            ctx.trust.id,
+            localities=ctx.trust.locality_ids,
+            agencies=[agency.id for agency in ctx.trust.agencies],
+        )
+    )
     install_operational_routes(app, ctx)
     install_error_handlers(app)
     install_tracing(app)
