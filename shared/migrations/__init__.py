@@ -9,6 +9,8 @@ depends on the backbone branch in `shared/migrations/backbone/`, and its
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -128,6 +130,7 @@ async def autogenerate(
         def write(sync_conn: Connection) -> Path:
             cfg = alembic_config(scratch, versions, tables, connection=sync_conn)
             cfg.set_main_option("file_template", f"{number:04d}_%%(slug)s")
+            format_with_ruff(cfg)
             script = command.revision(
                 cfg,
                 message=message,
@@ -142,6 +145,21 @@ async def autogenerate(
         return await _with_connection(database_url, scratch, write)
     finally:
         await _drop_schema(database_url, scratch)
+
+
+def format_with_ruff(cfg: Config) -> None:
+    """Where ruff is installed (a development environment), the revision Alembic writes is
+    tidied to the project's style before anyone reads it."""
+    ruff = shutil.which("ruff") or shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is None:
+        return
+    cfg.set_section_option("post_write_hooks", "hooks", "ruff_fix, ruff_format")
+    for hook, options in (("ruff_fix", "check --fix --quiet"), ("ruff_format", "format --quiet")):
+        cfg.set_section_option("post_write_hooks", f"{hook}.type", "exec")
+        cfg.set_section_option("post_write_hooks", f"{hook}.executable", ruff)
+        cfg.set_section_option(
+            "post_write_hooks", f"{hook}.options", f"{options} REVISION_SCRIPT_FILENAME"
+        )
 
 
 async def scratch_differences(
