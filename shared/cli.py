@@ -286,7 +286,7 @@ def schemas_export(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("docs/schemas"),
 ) -> None:
     """Write JSON Schema for every event and an AsyncAPI document for every topic."""
-    from shared.schemas import export
+    from shared.contracts.export import export
 
     for path in export(out):
         typer.echo(f"wrote {path}")
