@@ -97,7 +97,7 @@ def topics_list() -> None:
     from shared.topics import CATALOGUE
 
     for t in CATALOGUE:
-        typer.echo(f"{t.name:32} {'inbound ' if t.inbound else ''}publisher: {t.publisher}")
+        typer.echo(f"{t.name:32} {'inbound ' if t.inbound else ''}publisher: {t.published_by}")
         typer.echo(f"{'':32} key: {t.key}; dead letters: {t.dead_letter}")
 
 

@@ -93,10 +93,6 @@ class Principal(BaseModel):
             return True
         return Role.LOCAL_BOARD_MEMBER in self.roles and self.locality == locality
 
-    def can_act_for_provider(self, provider_id: str) -> bool:
-        """A provider reports activity and outcomes for its own contracts only."""
-        return Role.PROVIDER in self.roles and self.provider_id == provider_id
-
     def can_publish_for_agency(self, agency: str) -> bool:
         """A partner agency publishes data and events under its own name only."""
         return Role.AGENCY_PUBLISHER in self.roles and self.agency == agency

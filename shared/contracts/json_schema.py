@@ -194,7 +194,7 @@ def _example_source(contract: Contract, topics: Sequence[Topic] = CATALOGUE) -> 
     topic = next((t for t in topics if t.name == contract.topic), None)
     if topic is None or topic.inbound:
         return _EXAMPLE_AGENCY_SOURCE
-    return topic.publisher
+    return topic.published_by
 
 
 def example_record(contract: Contract, payload: BaseModel, subject: str, index: int = 0) -> Schema:

@@ -180,9 +180,9 @@ def _channel(topic: Topic, contracts: Sequence[Contract]) -> Schema:
     who = (
         "Partner agencies' systems publish"
         if topic.inbound
-        else f"The {topic.publisher} service publishes"
+        else f"The {topic.published_by} service publishes"
     )
-    publisher = topic.publisher if topic.inbound else f"the {topic.publisher} service"
+    publisher = topic.published_by if topic.inbound else f"the {topic.published_by} service"
     channel: Schema = {
         "address": topic.name,
         "title": topic.name,
@@ -221,9 +221,9 @@ def _operation(topic: Topic, channel_id: str, action: str, types: Sequence[str])
             "receives and validates them."
         )
     else:
-        title = f"Send {topic.publisher} events on {topic.name}"
+        title = f"Send {topic.published_by} events on {topic.name}"
         summary = (
-            f"The {topic.publisher} service sends these events (through its outbox); other "
+            f"The {topic.published_by} service sends these events (through its outbox); other "
             "services and subscribers receive them."
         )
     operation: Schema = {

@@ -148,7 +148,7 @@ def readme() -> str:
     for topic in CATALOGUE:
         types = [c.type for c in contracts if c.topic == topic.name]
         links = "<br>".join(f"[`{t}`]({event_schema_path(t)})" for t in types) or "none yet"
-        publisher = topic.publisher + (" (inbound)" if topic.inbound else " service")
+        publisher = topic.published_by + (" (inbound)" if topic.inbound else " service")
         lines.append(f"| `{topic.name}` | {_cell(publisher)} | `{topic.key}` | {links} |")
 
     lines += [
