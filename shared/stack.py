@@ -78,10 +78,13 @@ class Stack:
         env = dict(os.environ)
         self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        say("[1/5] PostgreSQL: DATABASE_URL if set, else embedded (data in the data dir) ...")
+        say("[1/5] PostgreSQL (DATABASE_URL, else embedded) ...")
         env["DATABASE_URL"], self.postgres = database(self.data_dir / "postgres", env)
-        say("[2/5] Kafka: KAFKA_BOOTSTRAP_SERVERS if set, else embedded (Tansu, in memory) ...")
+        where = f"embedded, data in {self.data_dir / 'postgres'}" if self.postgres else None
+        say(f"      {where or 'from DATABASE_URL'}")
+        say("[2/5] Kafka (KAFKA_BOOTSTRAP_SERVERS, else embedded Tansu in memory) ...")
         env["KAFKA_BOOTSTRAP_SERVERS"], self.kafka = broker(self.data_dir / "broker.log", env)
+        say(f"      {'embedded Tansu broker' if self.kafka else 'from KAFKA_BOOTSTRAP_SERVERS'}")
         if self.kafka is not None:
             for key, value in EMBEDDED_KAFKA_TUNING.items():
                 env.setdefault(key, value)
