@@ -363,6 +363,9 @@ def db_revision(
     else:
         d = _definition(service)
         path = asyncio.run(autogenerate(url, d.name, d.migrations, d.tables, message))
+    if path is None:
+        typer.echo(f"nothing to write: the models and migrations of {service} agree")
+        return
     typer.echo(f"wrote {path}")
 
 

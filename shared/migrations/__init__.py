@@ -117,15 +117,17 @@ def next_number(versions: Path) -> int:
 
 async def autogenerate(
     database_url: str, branch: str, versions: Path, tables: MetaData | None, message: str
-) -> Path:
+) -> Path | None:
     """Write the next revision of `branch` (a service, or `backbone`): the DDL that takes a
-    schema migrated to today's heads to the models. Works on a scratch schema, then drops it.
-    """
+    schema migrated to today's heads to the models; None when they already agree. Works on
+    a scratch schema, then drops it."""
     scratch = f"revision_{uuid.uuid4().hex[:12]}"
     number = next_number(versions)
     target = "backbone@head" if branch == BACKBONE_BRANCH else "heads"
-    await upgrade(database_url, scratch, versions, revision=target)
     try:
+        await upgrade(database_url, scratch, versions, revision=target)
+        if not await differences(database_url, scratch, tables):
+            return None
 
         def write(sync_conn: Connection) -> Path:
             cfg = alembic_config(scratch, versions, tables, connection=sync_conn)
@@ -139,7 +141,8 @@ async def autogenerate(
                 version_path=str(versions),
                 rev_id=f"{branch}_{number:04d}",
             )
-            assert script is not None and not isinstance(script, list)
+            if script is None or isinstance(script, list):
+                raise RuntimeError(f"Alembic wrote no single revision for {branch}")
             return Path(script.path)
 
         return await _with_connection(database_url, scratch, write)
