@@ -19,20 +19,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import random
-import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from pathlib import Path
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from bench.infrastructure import infrastructure
 from services.needs.service import definition
 from shared.auth import Role, mint_token
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
@@ -77,7 +75,7 @@ def workload(indicators: int, periods: int, seed: int = 7) -> list[IndicatorValu
     rng = random.Random(seed)
     values: list[IndicatorValueSubmitted] = []
     for indicator_id, agency, per_1000, children, dimension, parts in INDICATORS[:indicators]:
-        groups = ({}, {dimension: parts[0]}, {dimension: parts[1]})
+        groups: tuple[dict[str, str], ...] = ({}, {dimension: parts[0]}, {dimension: parts[1]})
         multiplier = {"neet_16_17": 100, "childhood_obesity_year6": 100}.get(indicator_id)
         for p in range(periods):
             period = str(2000 + p)
@@ -149,34 +147,6 @@ def _value(
         breakdown=breakdown,
         **figures,
     )
-
-
-@contextmanager
-def infrastructure() -> Iterator[tuple[str, str]]:
-    """(database URL, bootstrap servers): from the environment, or embedded ones."""
-    stops = []
-    url = os.environ.get("DATABASE_URL")
-    servers = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    try:
-        if url is None:
-            from shared.embedded import EmbeddedPostgres
-
-            data_dir = Path("/tmp") / f"needs-bench-pg-{os.getpid()}"
-            pg = EmbeddedPostgres(data_dir)
-            url = pg.start()
-            stops.append(lambda: (pg.stop(), shutil.rmtree(data_dir, ignore_errors=True)))
-            say(f"embedded PostgreSQL at {url}")
-        if servers is None:
-            from shared.embedded import EmbeddedKafka
-
-            broker = EmbeddedKafka()
-            servers = broker.start()
-            stops.append(broker.stop)
-            say(f"embedded Tansu broker at {servers}")
-        yield url, servers
-    finally:
-        for stop in reversed(stops):
-            stop()
 
 
 @asynccontextmanager
@@ -316,9 +286,10 @@ async def main(args: argparse.Namespace) -> None:
         f"workload: {len(values)} values ({args.indicators} indicators x {args.periods} "
         f"periods x (England + {len(LOCALITIES)} localities + trust, overall and two groups))"
     )
-    with infrastructure() as (url, servers):
-        await kafka_path(url, servers, values)
-        await http_path(url, servers, values, args.http_batch)
+    with infrastructure() as infra:
+        say("on " + "; ".join(infra.described))
+        await kafka_path(infra.database_url, infra.bootstrap, values)
+        await http_path(infra.database_url, infra.bootstrap, values, args.http_batch)
 
 
 if __name__ == "__main__":

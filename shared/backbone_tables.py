@@ -1,7 +1,10 @@
 """Tables every service owns in its schema: the outbox, the inbox and the relay's state.
 
-Defined once with SQLAlchemy Core (no schema: `search_path` picks the service's own) and
-created by each service's first Alembic revision.
+Defined once with SQLAlchemy Core (no schema: `search_path` picks the service's own). This
+is the model Alembic compares against; the tables themselves are created by the frozen
+backbone migrations in `shared/migrations/backbone/`, which every service's chain depends
+on (docs/decisions/0004-migrations.md). Constraint names are PostgreSQL's defaults, so the
+model and the migrated schema name them alike.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -29,7 +33,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=True),
-    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("event_id", Uuid, nullable=False),
     Column("event_type", Text, nullable=False),
     Column("topic", Text, nullable=False),
     Column("key", Text, nullable=False),
@@ -42,6 +46,7 @@ outbox = Table(
     Column("broker_epoch", Text),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text),
+    UniqueConstraint("event_id", name="outbox_event_id_key"),
 )
 Index("outbox_pending", outbox.c.seq, postgresql_where=text("state = 'pending'"))
 
@@ -55,7 +60,7 @@ inbox = Table(
     Column("partition", Integer, nullable=False),
     Column("offset", BigInteger, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("consumer", "event_id"),
+    PrimaryKeyConstraint("consumer", "event_id", name="inbox_pkey"),
 )
 
 relay_state = Table(
@@ -65,12 +70,3 @@ relay_state = Table(
     Column("broker_epoch", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
-
-
-def create_backbone_tables(connection: object) -> None:
-    """Create the outbox, inbox and relay state (called from each service's first revision)."""
-    metadata.create_all(connection)  # type: ignore[arg-type]
-
-
-def drop_backbone_tables(connection: object) -> None:
-    metadata.drop_all(connection)  # type: ignore[arg-type]

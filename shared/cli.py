@@ -6,13 +6,16 @@ import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shared.auth import Role
-from shared.services import SERVICES
+from shared.services import declared
 from shared.settings import KafkaSettings, PlatformSettings
+
+if TYPE_CHECKING:
+    from shared.runtime import ServiceDefinition
 
 app = typer.Typer(
     help="Joint commissioning of children's services: run and operate the platform.",
@@ -22,6 +25,7 @@ app = typer.Typer(
 dlq_app = typer.Typer(help="Inspect and re-drive dead-lettered events.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics of the catalogue.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Event contracts as JSON Schema and AsyncAPI.", no_args_is_help=True)
+db_app = typer.Typer(help="Each service's schema: migrations and models.", no_args_is_help=True)
 trust_app = typer.Typer(
     help="Trust configuration (localities, agencies, outcomes, thresholds).", no_args_is_help=True
 )
@@ -29,14 +33,18 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(trust_app, name="trust")
+app.add_typer(db_app, name="db")
 
-ServiceName = Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}.")]
+ServiceName = Annotated[str, typer.Argument(help=f"One of: {', '.join(declared())}.")]
 
 
-def _check_service(name: str) -> str:
-    if name not in SERVICES:
-        raise typer.BadParameter(f"unknown service {name!r}; choose from {', '.join(SERVICES)}")
-    return name
+def _definition(name: str) -> ServiceDefinition:
+    from shared.services import UnknownService, definition
+
+    try:
+        return definition(name)
+    except UnknownService as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @app.command()
@@ -49,9 +57,8 @@ def serve(
     import uvicorn
 
     from shared.runtime import create_app
-    from shared.services import definition
 
-    d = definition(_check_service(service))
+    d = _definition(service)
     uvicorn.run(create_app(d), host=host, port=port or d.port, log_config=None, access_log=False)
 
 
@@ -63,11 +70,11 @@ def migrate(
 ) -> None:
     """Apply each service's Alembic migrations to its own schema."""
     from shared.migrations import upgrade
-    from shared.services import definition
+    from shared.services import names
 
     settings = PlatformSettings()
-    for name in services or list(SERVICES):
-        d = definition(_check_service(name))
+    for name in services or names():
+        d = _definition(name)
         schema = settings.database.database_schema or d.name
         asyncio.run(upgrade(settings.database.database_url, schema, d.migrations))
         typer.echo(f"migrated {d.name} (schema {schema})")
@@ -90,7 +97,7 @@ def topics_list() -> None:
     from shared.topics import CATALOGUE
 
     for t in CATALOGUE:
-        typer.echo(f"{t.name:32} {'inbound ' if t.inbound else ''}publisher: {t.publisher}")
+        typer.echo(f"{t.name:32} {'inbound ' if t.inbound else ''}publisher: {t.published_by}")
         typer.echo(f"{'':32} key: {t.key}; dead letters: {t.dead_letter}")
 
 
@@ -261,7 +268,7 @@ def token(
     try:
         typer.echo(
             mint_token(
-                settings.auth(trust.id),
+                settings.auth(trust.id, localities=trust.locality_ids, agencies=agencies),
                 subject,
                 role,
                 locality=locality,
@@ -279,7 +286,7 @@ def schemas_export(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("docs/schemas"),
 ) -> None:
     """Write JSON Schema for every event and an AsyncAPI document for every topic."""
-    from shared.schemas import export
+    from shared.contracts.export import export
 
     for path in export(out):
         typer.echo(f"wrote {path}")
@@ -315,8 +322,12 @@ def up(
         Path | None, typer.Option(help="Where embedded PostgreSQL keeps its data.")
     ] = None,
     port_base: Annotated[
-        int, typer.Option(help="First service port; services take consecutive ports.")
-    ] = 8101,
+        int | None,
+        typer.Option(
+            help="Shift every service's port so the first is here (default: each service's "
+            "own port, the one `serve` uses)."
+        ),
+    ] = None,
     ready_timeout: Annotated[
         float, typer.Option(help="Seconds to wait for each service to be ready.")
     ] = 90.0,
@@ -332,6 +343,75 @@ def up(
         ready_timeout=ready_timeout,
     )
     raise typer.Exit(stack.run())
+
+
+@db_app.command("revision")
+def db_revision(
+    service: Annotated[str, typer.Argument(help="A service, or `backbone` for every service.")],
+    message: Annotated[str, typer.Option("-m", "--message", help="What the revision does.")],
+) -> None:
+    """Autogenerate the next frozen migration from the models (needs DATABASE_URL).
+
+    Migrates a scratch schema to today's revisions, compares it with the tables the code
+    declares, writes the difference as explicit DDL, and drops the scratch schema. Read the
+    file before committing it."""
+    from shared.migrations import BACKBONE_BRANCH, BACKBONE_VERSIONS, autogenerate
+
+    url = PlatformSettings().database.database_url
+    if service == BACKBONE_BRANCH:
+        path = asyncio.run(autogenerate(url, service, BACKBONE_VERSIONS, None, message))
+    else:
+        d = _definition(service)
+        path = asyncio.run(autogenerate(url, d.name, d.migrations, d.tables, message))
+    if path is None:
+        typer.echo(f"nothing to write: the models and migrations of {service} agree")
+        return
+    typer.echo(f"wrote {path}")
+
+
+@db_app.command("check")
+def db_check(
+    services: Annotated[
+        list[str] | None, typer.Argument(help="Services to check (default: all).")
+    ] = None,
+) -> None:
+    """Fail if a service's migrations do not build exactly the tables its models declare
+    (on a scratch schema of DATABASE_URL, dropped afterwards)."""
+    from shared.migrations import scratch_differences
+    from shared.services import names
+
+    url = PlatformSettings().database.database_url
+    failed = False
+    for name in services or names():
+        d = _definition(name)
+        found = asyncio.run(scratch_differences(url, d.migrations, d.tables))
+        typer.echo(f"{d.name}: " + ("models and migrations agree" if not found else "differ"))
+        for difference in found:
+            typer.echo(f"  {difference}")
+        failed = failed or bool(found)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("new-service")
+def new_service(
+    name: Annotated[str, typer.Argument(help="The service's name: lower case, e.g. boards.")],
+    title: Annotated[str | None, typer.Option(help="A human title.")] = None,
+    root: Annotated[Path, typer.Option(help="The repository's root.")] = Path("."),
+) -> None:
+    """Scaffold a service that starts, migrates, is ready and passes its generated tests;
+    declares it in pyproject.toml (reinstall: pip install --no-deps -e .)."""
+    from shared.scaffold import ScaffoldError, scaffold
+
+    try:
+        written = scaffold(root.resolve(), name, title)
+    except ScaffoldError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(
+        "next: pip install --no-deps -e .   (registers the entry point), then add the "
+        "service to the deployment (deploy/k8s/base/)"
+    )
 
 
 def main() -> None:

@@ -56,16 +56,6 @@ class Database:
         )
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
-    async def ensure_schema(self) -> None:
-        """Create the schema if it does not exist."""
-        async with self.engine.begin() as conn:
-            await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-
-    async def drop_schema(self) -> None:
-        """Drop the schema and everything in it (tests only)."""
-        async with self.engine.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
-
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction, committed on success."""

@@ -122,19 +122,3 @@ async def _wait_for_metadata(
         if all(n in listed for n in names) or loop.time() > deadline:
             return
         await asyncio.sleep(0.1)
-
-
-async def broker_answers(settings: KafkaSettings, timeout_s: float = 5.0) -> bool:
-    """True when the broker answers a metadata request (readiness)."""
-    admin = AIOKafkaAdminClient(
-        **settings.client_options(), request_timeout_ms=int(timeout_s * 1000)
-    )
-    try:
-        await asyncio.wait_for(admin.start(), timeout_s)
-        await asyncio.wait_for(admin.list_topics(), timeout_s)
-    except Exception:
-        return False
-    finally:
-        with contextlib.suppress(Exception):  # a client that never connected
-            await admin.close()
-    return True

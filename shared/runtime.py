@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData
 
 from shared.auth import TokenVerifier
 from shared.contracts import registry
@@ -53,6 +54,8 @@ class ServiceDefinition:
     description: str
     port: int
     migrations: Path
+    tables: MetaData | None = None
+    """The service's own tables (the backbone's are added): what its migrations must build."""
     routers: Callable[[ServiceContext], Sequence[Any]] = lambda _ctx: ()
     consumers: Sequence[ConsumerSpec] = ()
 
@@ -133,7 +136,13 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
 
     app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
     app.state.context = ctx
-    app.state.token_verifier = TokenVerifier(settings.auth(ctx.trust.id))
+    app.state.token_verifier = TokenVerifier(
+        settings.auth(
+            ctx.trust.id,
+            localities=ctx.trust.locality_ids,
+            agencies=[agency.id for agency in ctx.trust.agencies],
+        )
+    )
     install_operational_routes(app, ctx)
     install_error_handlers(app)
     install_tracing(app)

@@ -7,6 +7,8 @@ addresses to every service process it starts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,13 +125,21 @@ class PlatformSettings(BaseSettings):
     jwks_file: Path | None = None
     jwt_issuer: str = "commissioning-dev"
     jwt_audience: str = "commissioning-platform"
+    max_token_lifetime_hours: float = Field(default=12.0, gt=0)
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     relay: RelaySettings = Field(default_factory=RelaySettings)
 
-    def auth(self, trust: str) -> AuthSettings:
-        """Token checking for `trust`; refuses the development secret in production."""
+    def auth(
+        self,
+        trust: str,
+        *,
+        localities: Iterable[str] | None = None,
+        agencies: Iterable[str] | None = None,
+    ) -> AuthSettings:
+        """Token checking for `trust`, whose locality and agency ids (when given) are the only
+        scopes a token may name; refuses the development secret in production."""
         return AuthSettings(
             mode=self.auth_mode,
             environment=self.environment,
@@ -139,4 +149,7 @@ class PlatformSettings(BaseSettings):
             issuer=self.jwt_issuer,
             audience=self.jwt_audience,
             trust=trust,
+            max_token_lifetime=timedelta(hours=self.max_token_lifetime_hours),
+            localities=None if localities is None else frozenset(localities),
+            agencies=None if agencies is None else frozenset(agencies),
         )

@@ -20,14 +20,9 @@ from pathlib import Path
 from types import FrameType
 
 from shared.embedded import EmbeddedKafka, EmbeddedPostgres, port_is_free, stop_with_parent
-from shared.services import SERVICES, definition
+from shared.infrastructure import EMBEDDED_KAFKA_TUNING, broker, database
+from shared.services import definitions
 from shared.settings import KafkaSettings
-
-EMBEDDED_KAFKA_TUNING = {
-    # FACTS.md: group joins on Tansu take about half the session timeout.
-    "KAFKA_SESSION_TIMEOUT_MS": "2000",
-    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-}
 
 
 def say(message: str) -> None:
@@ -37,7 +32,7 @@ def say(message: str) -> None:
 @dataclass
 class Stack:
     data_dir: Path
-    port_base: int = 8101
+    port_base: int | None = None
     ready_timeout: float = 90.0
     postgres: EmbeddedPostgres | None = None
     kafka: EmbeddedKafka | None = None
@@ -66,10 +61,15 @@ class Stack:
             self._stopping = True
             raise KeyboardInterrupt
 
+    def ports(self) -> dict[str, int]:
+        """Each service's own port; with `port_base`, all shifted so the first is there."""
+        found = definitions()
+        shift = 0 if self.port_base is None or not found else self.port_base - found[0].port
+        return {d.name: d.port + shift for d in found}
+
     def start(self) -> dict[str, str]:
-        busy = [
-            self.port_base + i for i in range(len(SERVICES)) if not port_is_free(self.port_base + i)
-        ]
+        ports = self.ports()
+        busy = [port for port in ports.values() if not port_is_free(port)]
         if busy:
             raise RuntimeError(
                 f"port(s) {', '.join(map(str, busy))} already in use; "
@@ -78,20 +78,16 @@ class Stack:
         env = dict(os.environ)
         self.data_dir = self.data_dir.resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not env.get("DATABASE_URL"):
-            say(f"[1/5] starting embedded PostgreSQL (data in {self.data_dir / 'postgres'}) ...")
-            self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
-            env["DATABASE_URL"] = self.postgres.start()
-        else:
-            say("[1/5] using PostgreSQL at DATABASE_URL")
-        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
-            say("[2/5] starting embedded Kafka-compatible broker (Tansu, memory storage) ...")
-            self.kafka = EmbeddedKafka(log_path=self.data_dir / "broker.log")
-            env["KAFKA_BOOTSTRAP_SERVERS"] = self.kafka.start()
+        say("[1/5] PostgreSQL (DATABASE_URL, else embedded) ...")
+        env["DATABASE_URL"], self.postgres = database(self.data_dir / "postgres", env)
+        where = f"embedded, data in {self.data_dir / 'postgres'}" if self.postgres else None
+        say(f"      {where or 'from DATABASE_URL'}")
+        say("[2/5] Kafka (KAFKA_BOOTSTRAP_SERVERS, else embedded Tansu in memory) ...")
+        env["KAFKA_BOOTSTRAP_SERVERS"], self.kafka = broker(self.data_dir / "broker.log", env)
+        say(f"      {'embedded Tansu broker' if self.kafka else 'from KAFKA_BOOTSTRAP_SERVERS'}")
+        if self.kafka is not None:
             for key, value in EMBEDDED_KAFKA_TUNING.items():
                 env.setdefault(key, value)
-        else:
-            say("[2/5] using Kafka at KAFKA_BOOTSTRAP_SERVERS")
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")})
 
         from shared.kafka import ensure_topics
@@ -100,13 +96,12 @@ class Stack:
         say("[3/5] creating topics ...")
         asyncio.run(ensure_topics(KafkaSettings(bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"])))
         say("[4/5] migrating service schemas ...")
-        for name in SERVICES:
-            asyncio.run(upgrade(env["DATABASE_URL"], name, definition(name).migrations))
+        for d in definitions():
+            asyncio.run(upgrade(env["DATABASE_URL"], d.name, d.migrations))
         say("[5/5] starting services ...")
         logs = self.data_dir / "logs"
         logs.mkdir(exist_ok=True)
-        for index, name in enumerate(SERVICES):
-            port = self.port_base + index
+        for name, port in ports.items():
             log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "shared.cli", "serve", name, "--port", str(port)],
@@ -116,8 +111,8 @@ class Stack:
                 start_new_session=True,
                 preexec_fn=stop_with_parent,
             )
-        for index, name in enumerate(SERVICES):
-            self._wait_ready(name, self.port_base + index, logs / f"{name}.log")
+        for name, port in ports.items():
+            self._wait_ready(name, port, logs / f"{name}.log")
         return env
 
     def _wait_ready(self, name: str, port: int, log: Path) -> None:
@@ -141,8 +136,8 @@ class Stack:
     def _print_summary(self, env: dict[str, str]) -> None:
         say("")
         say("The platform is up. Press Ctrl-C to stop everything.")
-        for index, name in enumerate(SERVICES):
-            base = f"http://127.0.0.1:{self.port_base + index}"
+        for name, port in self.ports().items():
+            base = f"http://127.0.0.1:{port}"
             say(f"  {name:12} {base}/docs   health {base}/readyz   metrics {base}/metrics")
         say(f"  PostgreSQL   {env['DATABASE_URL']}")
         say(f"  Kafka        {env['KAFKA_BOOTSTRAP_SERVERS']}")

@@ -10,8 +10,7 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -147,20 +146,6 @@ def context_from_headers(
             if key in ("traceparent", "tracestate") and value is not None:
                 carrier[key] = value.decode("latin-1")
     return propagate.extract(carrier)
-
-
-@contextmanager
-def span(
-    name: str,
-    parent: context.Context | None = None,
-    kind: trace.SpanKind = trace.SpanKind.INTERNAL,
-    **attributes: Any,
-) -> Iterator[trace.Span]:
-    """Start a span, optionally as a child of an extracted context."""
-    with tracer().start_as_current_span(
-        name, context=parent, kind=kind, attributes=attributes
-    ) as s:
-        yield s
 
 
 class JsonLogFormatter(logging.Formatter):

@@ -17,7 +17,8 @@ class Topic:
     """A topic in the catalogue."""
 
     name: str
-    publisher: str
+    published_by: str
+    """The service that publishes it, or for an inbound topic the systems that do."""
     description: str
     key: str = "envelope.subject"
     inbound: bool = False
@@ -30,7 +31,7 @@ class Topic:
 
 INDICATOR_VALUES = Topic(
     "needs.indicator-values.v1",
-    publisher="partner agency systems (council, PCT, police, youth justice, schools, VCS)",
+    published_by="partner agency systems (council, PCT, police, youth justice, schools, VCS)",
     description=(
         "Aggregate indicator values published by partner agencies for needs analysis "
         "(Assess stage; Urbanham appendix 6). Key: indicator/area/period/breakdown."
@@ -66,16 +67,3 @@ CATALOGUE: tuple[Topic, ...] = (
 
 EPOCH_TOPIC = "platform.broker-epoch"
 """One-partition topic whose first record identifies this broker's lifetime (see relay)."""
-
-
-def by_name(name: str) -> Topic:
-    """Look a topic up by catalogue name."""
-    for topic in CATALOGUE:
-        if topic.name == name:
-            return topic
-    raise KeyError(f"no topic {name!r} in the catalogue")
-
-
-def all_physical_names() -> list[str]:
-    """Every catalogue topic and its dead-letter topic."""
-    return [n for t in CATALOGUE for n in (t.name, t.dead_letter)]

@@ -1,9 +1,9 @@
 """Real infrastructure for tests: a Kafka-compatible broker and PostgreSQL.
 
-Each is, in order of preference: the one named by `KAFKA_BOOTSTRAP_SERVERS` /
-`DATABASE_URL`; a testcontainers container when a Docker engine answers; otherwise the
-embedded one (Tansu, embedded PostgreSQL) started for the session. Every test gets its own
-topic prefix and its own schemas, so tests never see each other's data.
+Each is the one named by `KAFKA_BOOTSTRAP_SERVERS` / `DATABASE_URL`, else the embedded one
+started for the session (`shared.infrastructure`, the same choice `commissioning up` makes).
+Every test gets its own topic prefix and its own schemas, so tests never see each other's
+data.
 """
 
 from __future__ import annotations
@@ -15,68 +15,24 @@ from pathlib import Path
 
 import pytest
 
+from shared.infrastructure import running_broker, running_database
 from shared.settings import KafkaSettings
-
-
-def _docker_answers() -> bool:
-    if os.environ.get("COMMISSIONING_TEST_NO_DOCKER"):
-        return False
-    try:
-        import docker
-
-        docker.from_env(timeout=2).ping()
-    except Exception:
-        return False
-    return True
 
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> Iterator[str]:
     """Bootstrap servers of a real broker for the whole session."""
-    if servers := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+    with running_broker() as servers:
         yield servers
-        return
-    if _docker_answers():  # pragma: no cover - no Docker engine on the CI machine
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer().with_kraft() as container:
-            yield container.get_bootstrap_server()
-        return
-    from shared.embedded import EmbeddedKafka
-
-    broker = EmbeddedKafka()
-    broker.start()
-    try:
-        yield broker.bootstrap_servers
-    finally:
-        broker.stop()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """URL of a real PostgreSQL for the whole session."""
-    if url := os.environ.get("DATABASE_URL"):
-        yield url
-        return
-    if _docker_answers():  # pragma: no cover - no Docker engine on the CI machine
-        from testcontainers.postgres import PostgresContainer
-
-        with PostgresContainer("postgres:17", driver=None) as container:
-            yield container.get_connection_url()
-        return
-    from shared.embedded import EmbeddedPostgres
-
     # Under /tmp: its parents are traversable by the unprivileged server user.
     data_dir = Path("/tmp") / f"commissioning-test-pg-{os.getpid()}"
-    server = EmbeddedPostgres(data_dir)
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-        import shutil
-
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with running_database(data_dir, remove_data=True) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from services.needs.adapters.tables import metadata
 from services.needs.application.config import NeedsConfig, needs_config
 from services.needs.entrypoints.consumers import when_indicator_values_are_submitted
 from services.needs.entrypoints.http import build_router
@@ -41,6 +42,7 @@ definition = ServiceDefinition(
     ),
     port=8101,
     migrations=Path(__file__).parent / "adapters" / "migrations",
+    tables=metadata,
     routers=routers,
     consumers=[
         ConsumerSpec(

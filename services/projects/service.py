@@ -15,7 +15,7 @@ definition = ServiceDefinition(
     title="Commissioning projects",
     description=(
         "The commissioning project lifecycle through the 9 stages of Assess, Plan, Do, "
-        "Review, with stage gates, priorities and decisions (DOMAIN.md; Gateshead handbook)."
+        "Review, with stage gates, priorities and decisions (Gateshead commissioning handbook)."
     ),
     port=8102,
     migrations=Path(__file__).parent / "adapters" / "migrations",

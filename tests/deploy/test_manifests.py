@@ -18,10 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.services import SERVICES, definition
+from shared.services import definition, names
 from shared.settings import KafkaSettings
 from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC, INDICATOR_VALUES
 from shared.trust import load_trust_config
+
+SERVICES = names()
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -359,7 +361,7 @@ def test_service_user_writes_only_its_own_topics_and_reads_what_it_consumes(name
     reads = topics_allowed(user, "Read") - {EPOCH_TOPIC}
     assert declared | PLANNED_CONSUMPTION.get(name, set()) <= reads, "consumed topics"
     assert not any(t.endswith(DLQ_SUFFIX) for t in reads)
-    own = {t.name for t in CATALOGUE if t.publisher == name}
+    own = {t.name for t in CATALOGUE if t.published_by == name}
     dead_letters = {t + DLQ_SUFFIX for t in reads}
     assert topics_allowed(user, "Write") == own | dead_letters | {EPOCH_TOPIC}
     assert topics_allowed(user, "Create") == set()

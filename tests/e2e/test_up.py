@@ -27,10 +27,12 @@ from shared.auth import Role, mint_token
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.db import Database
 from shared.embedded import port_is_free
-from shared.services import SERVICES
+from shared.services import names
 from shared.settings import KafkaSettings, PlatformSettings
 from shared.trust import load_trust_config
 from shared.unit_of_work import UnitOfWork
+
+SERVICES = names()
 
 pytestmark = pytest.mark.e2e
 

@@ -23,10 +23,10 @@ from services.needs.application.config import NeedsConfig
 from services.needs.application.ingest import BatchRefused, Incoming, ingest
 from services.needs.domain.model import AreaKind
 from shared.auth import TRUST_WIDE_ROLES, Principal, Role, current_principal, require_roles
+from shared.contracts.json_schema import event_json_schema
 from shared.contracts.needs import IndicatorValueSubmitted
 from shared.contracts.registry import registry
 from shared.runtime import ServiceContext
-from shared.schemas import event_json_schema
 
 INBOUND_TYPE = "needs.IndicatorValueSubmitted.v1"
 READERS = (*sorted(TRUST_WIDE_ROLES), Role.LOCAL_BOARD_MEMBER)

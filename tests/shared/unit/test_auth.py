@@ -1,4 +1,4 @@
-"""Specification of who may call the platform and what they may see (shared/auth.py)."""
+"""Specification of who may call the platform and what they may see (shared/auth/)."""
 
 import base64
 import hashlib
@@ -399,3 +399,104 @@ class TestFastApiDependencies:
         response = client.get("/localities/derwentside/needs", headers=_bearer([Role.JCU]))
 
         assert response.status_code == 200
+
+
+TRUST_SETTINGS = AuthSettings(
+    issuer="durham-idp",
+    audience="commissioning",
+    trust="county-durham",
+    localities=frozenset({"easington", "derwentside"}),
+    agencies=frozenset({"durham-cc", "cdd-pct"}),
+)
+
+
+class TestSubjectScopeAndLifetime:
+    """A token names a real caller, a scope the trust has, and lives at most a working day."""
+
+    verifier = TokenVerifier(TRUST_SETTINGS)
+
+    @pytest.mark.parametrize("subject", ["", "   "])
+    def test_a_token_with_an_empty_subject_is_rejected(self, subject: str) -> None:
+        rule = _rejection(self.verifier, _hs256(_claims(sub=subject)))
+
+        assert rule == "claim 'sub' must be a non-empty string"
+
+    def test_a_token_with_an_empty_subject_gets_401_not_500(self) -> None:
+        app = FastAPI()
+        app.state.token_verifier = self.verifier
+
+        @app.get("/whoami")
+        def whoami(principal: Annotated[Principal, Depends(current_principal)]) -> str:
+            return principal.subject
+
+        with TestClient(app) as test_client:
+            response = test_client.get(
+                "/whoami", headers={"Authorization": f"Bearer {_hs256(_claims(sub=''))}"}
+            )
+
+        assert response.status_code == 401
+        assert response.json()["detail"] == {
+            "field": "Authorization",
+            "rule": "claim 'sub' must be a non-empty string",
+        }
+
+    def test_a_token_naming_a_locality_the_trust_does_not_have_is_rejected(self) -> None:
+        claims = _claims(roles=["local_board_member"], locality="atlantis")
+
+        rule = _rejection(self.verifier, _hs256(claims))
+
+        assert rule == "claim 'locality' names 'atlantis', unknown to the trust"
+
+    def test_a_token_naming_an_agency_the_trust_does_not_have_is_rejected(self) -> None:
+        claims = _claims(roles=["agency_publisher"], agency="acme-data")
+
+        rule = _rejection(self.verifier, _hs256(claims))
+
+        assert rule == "claim 'agency' names 'acme-data', unknown to the trust"
+
+    def test_a_trust_wide_role_naming_an_unknown_locality_is_rejected_too(self) -> None:
+        rule = _rejection(self.verifier, _hs256(_claims(roles=["jcu"], locality="atlantis")))
+
+        assert "unknown to the trust" in rule
+
+    def test_a_token_for_a_known_locality_and_agency_is_accepted(self) -> None:
+        token = mint_token(
+            TRUST_SETTINGS,
+            "both",
+            [Role.LOCAL_BOARD_MEMBER, Role.AGENCY_PUBLISHER],
+            locality="easington",
+            agency="durham-cc",
+        )
+
+        principal = self.verifier.verify(token)
+
+        assert (principal.locality, principal.agency) == ("easington", "durham-cc")
+
+    def test_a_token_living_longer_than_the_maximum_is_rejected(self) -> None:
+        now = datetime.now(UTC)
+        claims = _claims(
+            iat=int(now.timestamp()), exp=int((now + timedelta(hours=12, seconds=1)).timestamp())
+        )
+
+        rule = _rejection(self.verifier, _hs256(claims))
+
+        assert rule.startswith("bearer token lifetime (exp - iat) of 12:00:01 exceeds")
+
+    def test_a_token_living_exactly_the_maximum_is_accepted(self) -> None:
+        token = mint_token(TRUST_SETTINGS, "officer-1", ["jcu"], ttl=timedelta(hours=12))
+
+        assert self.verifier.verify(token).subject == "officer-1"
+
+    def test_the_maximum_lifetime_is_a_setting(self) -> None:
+        short = TRUST_SETTINGS.model_copy(update={"max_token_lifetime": timedelta(hours=1)})
+        token = mint_token(TRUST_SETTINGS, "officer-1", ["jcu"], ttl=timedelta(hours=2))
+
+        assert "exceeds the maximum of 1:00:00" in _rejection(TokenVerifier(short), token)
+
+    def test_minting_refuses_what_verification_would_reject(self) -> None:
+        with pytest.raises(ValueError, match="subject"):
+            mint_token(TRUST_SETTINGS, " ", ["jcu"])
+        with pytest.raises(ValueError, match="ttl"):
+            mint_token(TRUST_SETTINGS, "officer-1", ["jcu"], ttl=timedelta(hours=13))
+        with pytest.raises(ValueError, match="locality: 'atlantis' is unknown"):
+            mint_token(TRUST_SETTINGS, "m", [Role.LOCAL_BOARD_MEMBER], locality="atlantis")

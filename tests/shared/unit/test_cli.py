@@ -67,3 +67,10 @@ def test_serve_refuses_an_unknown_service() -> None:
     result = runner.invoke(app, ["serve", "boards"])
     assert result.exit_code == 2
     assert "unknown service 'boards'" in result.output
+
+
+def test_a_development_token_longer_than_the_maximum_lifetime_is_refused() -> None:
+    result = runner.invoke(app, ["token", "--role", "jcu", "--hours", "13"])
+
+    assert result.exit_code == 2
+    assert "maximum token lifetime" in result.output

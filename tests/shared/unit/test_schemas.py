@@ -18,8 +18,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared import schemas
-from shared.contracts import registry
+from shared.contracts import export as schemas
+from shared.contracts import json_schema, registry
+from shared.contracts.export import asyncapi as asyncapi_export
+from shared.contracts.export import readme
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent
 from shared.envelope import Envelope
@@ -42,7 +44,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def asyncapi() -> dict[str, Any]:
-    return schemas.asyncapi_document("Test", "1.0.0")
+    return asyncapi_export.asyncapi_document("Test", "1.0.0")
 
 
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
@@ -51,7 +53,7 @@ def validator(schema: dict[str, Any]) -> Draft202012Validator:
 
 def event_schema(out: Path, event_type: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(
-        (out / schemas.event_schema_path(event_type)).read_text(encoding="utf-8")
+        (out / json_schema.event_schema_path(event_type)).read_text(encoding="utf-8")
     )
     return loaded
 
@@ -126,19 +128,19 @@ def component_validator(document: dict[str, Any], name: str) -> Draft202012Valid
 
 @pytest.mark.parametrize("event_type", CONTRACT_TYPES)
 def test_every_registered_contract_has_a_committed_schema_file(event_type: str) -> None:
-    path = COMMITTED / schemas.event_schema_path(event_type)
-    assert path.is_file(), f"no {path}: run `{schemas.EXPORT_COMMAND}`"
+    path = COMMITTED / json_schema.event_schema_path(event_type)
+    assert path.is_file(), f"no {path}: run `{readme.EXPORT_COMMAND}`"
 
 
 def test_every_exported_schema_is_valid_json_schema_2020_12(exported: Path) -> None:
-    files = [exported / schemas.ENVELOPE_FILE, *sorted((exported / "events").glob("*.json"))]
+    files = [exported / json_schema.ENVELOPE_FILE, *sorted((exported / "events").glob("*.json"))]
     assert len(files) == len(CONTRACT_TYPES) + 1
     for path in files:
         schema = json.loads(path.read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
-        assert schema["$schema"] == schemas.JSON_SCHEMA_DIALECT
+        assert schema["$schema"] == json_schema.JSON_SCHEMA_DIALECT
         relative = path.relative_to(exported).as_posix()
-        assert schema["$id"] == schemas.SCHEMA_BASE_URI + relative
+        assert schema["$id"] == json_schema.SCHEMA_BASE_URI + relative
 
 
 @pytest.mark.parametrize("event_type", CONTRACT_TYPES)
@@ -147,7 +149,7 @@ def test_an_event_schema_is_the_envelope_with_its_type_fixed_and_payload_defined
 ) -> None:
     contract = registry.contract(event_type)
     schema = event_schema(exported, event_type)
-    envelope = json.loads((exported / schemas.ENVELOPE_FILE).read_text(encoding="utf-8"))
+    envelope = json.loads((exported / json_schema.ENVELOPE_FILE).read_text(encoding="utf-8"))
     assert schema["title"] == event_type
     assert schema["description"]
     assert list(schema["properties"]) == list(envelope["properties"])
@@ -165,7 +167,7 @@ def test_a_valid_event_built_by_the_registry_validates_against_its_schema(
 ) -> None:
     record = indicator_record()
     assert errors(event_schema(exported, INDICATOR_TYPE), record) == []
-    envelope = json.loads((exported / schemas.ENVELOPE_FILE).read_text(encoding="utf-8"))
+    envelope = json.loads((exported / json_schema.ENVELOPE_FILE).read_text(encoding="utf-8"))
     assert errors(envelope, record) == []
 
 
@@ -270,7 +272,7 @@ class _Plain(BaseModel):
 
 
 def test_model_examples_become_valid_schema_examples_and_none_are_invented() -> None:
-    with_examples = schemas.event_json_schema(
+    with_examples = json_schema.event_json_schema(
         Contract("test.ThingHappened", 1, _Thing, NEEDS_EVENTS.name, "A thing happened.")
     )
     assert [e["payload"] for e in with_examples["examples"]] == [
@@ -281,7 +283,7 @@ def test_model_examples_become_valid_schema_examples_and_none_are_invented() -> 
         assert example["type"] == "test.ThingHappened.v1"
         assert errors(with_examples, example) == []
         assert Envelope.model_validate(example).payload == example["payload"]
-    without = schemas.event_json_schema(
+    without = json_schema.event_json_schema(
         Contract("test.PlainHappened", 1, _Plain, NEEDS_EVENTS.name, "")
     )
     assert "examples" not in without
@@ -297,7 +299,7 @@ def test_asyncapi_has_a_channel_for_every_topic_and_its_dead_letter_topic(
     assert asyncapi["asyncapi"] == "3.0.0"
     addresses = [c["address"] for c in asyncapi["channels"].values()]
     assert sorted(addresses) == sorted(n for t in CATALOGUE for n in (t.name, t.dead_letter))
-    server = asyncapi["servers"][schemas.DEVELOPMENT_SERVER]
+    server = asyncapi["servers"][asyncapi_export.DEVELOPMENT_SERVER]
     assert (server["protocol"], server["host"]) == ("kafka", "127.0.0.1:9092")
 
 
@@ -419,7 +421,7 @@ def test_same_named_definitions_of_different_contracts_stay_apart() -> None:
     events = EventRegistry()
     events.register("test.First", 1, NEEDS_EVENTS.name)(_First)
     events.register("test.Second", 1, NEEDS_EVENTS.name)(_Second)
-    document = schemas.asyncapi_document("Test", "1", events=events)
+    document = asyncapi_export.asyncapi_document("Test", "1", events=events)
     for ref in refs(document):
         resolve(document, ref)
     first, second = indicator_record(), indicator_record()
@@ -436,7 +438,7 @@ def test_a_contract_on_a_topic_outside_the_catalogue_is_refused() -> None:
     events = EventRegistry()
     events.register("test.Stray", 1, "stray.events.v1")(_Plain)
     with pytest.raises(ValueError, match="not in the topic catalogue"):
-        schemas.asyncapi_document("Test", "1", events=events)
+        asyncapi_export.asyncapi_document("Test", "1", events=events)
 
 
 # --- Export and the committed docs -------------------------------------------------------
@@ -451,7 +453,7 @@ def test_the_committed_docs_are_up_to_date_with_the_code(exported: Path) -> None
         }
 
     fresh, committed = files(exported), files(COMMITTED)
-    hint = f"docs/schemas is out of date with the code: run `{schemas.EXPORT_COMMAND}`"
+    hint = f"docs/schemas is out of date with the code: run `{readme.EXPORT_COMMAND}`"
     assert sorted(committed) == sorted(fresh), f"{hint} (files differ)"
     stale = [name for name in fresh if fresh[name] != committed[name]]
     assert not stale, f"{hint} ({', '.join(stale)} differ)"
@@ -468,7 +470,7 @@ def test_export_writes_every_file_it_returns_and_drops_stale_event_schemas(
     assert all(p.is_file() for p in written)
     relative = {p.relative_to(tmp_path).as_posix() for p in written}
     assert {"asyncapi.json", "asyncapi.yaml", "envelope.schema.json", "README.md"} <= relative
-    assert {schemas.event_schema_path(t) for t in CONTRACT_TYPES} <= relative
+    assert {json_schema.event_schema_path(t) for t in CONTRACT_TYPES} <= relative
 
 
 def _code_block(readme: str, language: str) -> str:
@@ -484,7 +486,7 @@ def test_the_readme_example_record_is_a_valid_indicator_value(exported: Path) ->
     assert errors(event_schema(exported, INDICATOR_TYPE), record) == []
     assert accepted_by_code(record)
     for event_type in CONTRACT_TYPES:
-        assert f"]({schemas.event_schema_path(event_type)})" in readme
+        assert f"]({json_schema.event_schema_path(event_type)})" in readme
 
 
 def test_the_readme_python_example_publishes_a_valid_record(

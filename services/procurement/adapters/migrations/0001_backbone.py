@@ -1,23 +1,23 @@
-"""The procurement service's outbox, inbox and relay state.
+"""The procurement service's chain starts here, on the shared backbone tables.
+
+Until 2026-11-29 this revision created the outbox, inbox and relay state itself; those
+tables are now created by `backbone_0001` (shared/migrations/backbone/), on which this
+revision depends, so a database migrated before then is already up to date.
 
 Revision ID: procurement_0001
 Revises:
 Create Date: 2026-11-23
 """
 
-from alembic import op
-
-from shared.backbone_tables import create_backbone_tables, drop_backbone_tables
-
 revision = "procurement_0001"
 down_revision = None
-branch_labels = None
-depends_on = None
+branch_labels = ("procurement",)
+depends_on = "backbone_0001"
 
 
 def upgrade() -> None:
-    create_backbone_tables(op.get_bind())
+    pass
 
 
 def downgrade() -> None:
-    drop_backbone_tables(op.get_bind())
+    pass

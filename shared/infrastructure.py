@@ -1,0 +1,69 @@
+"""Where the platform's PostgreSQL and Kafka are, decided once for `up`, tests and benches:
+the ones named by `DATABASE_URL` / `KAFKA_BOOTSTRAP_SERVERS`, else embedded ones (PostgreSQL
+from its wheel, the Tansu broker) started here and stopped by the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from shared.embedded import EmbeddedKafka, EmbeddedPostgres
+
+EMBEDDED_KAFKA_TUNING = {
+    # Group joins on Tansu take about half the session timeout, so a short one keeps
+    # consumer start-up and rebalances quick on the embedded broker.
+    "KAFKA_SESSION_TIMEOUT_MS": "2000",
+    "KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+}
+
+
+def database(
+    data_dir: Path, environ: Mapping[str, str] | None = None
+) -> tuple[str, EmbeddedPostgres | None]:
+    """`DATABASE_URL` if set; else the URL of an embedded PostgreSQL started with its data in
+    `data_dir`, returned with it so the caller can stop it."""
+    environ = os.environ if environ is None else environ
+    if url := environ.get("DATABASE_URL"):
+        return url, None
+    server = EmbeddedPostgres(data_dir)
+    return server.start(), server
+
+
+def broker(
+    log_path: Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[str, EmbeddedKafka | None]:
+    """`KAFKA_BOOTSTRAP_SERVERS` if set; else those of an embedded broker started here (its
+    clients want `EMBEDDED_KAFKA_TUNING`), returned with it so the caller can stop it."""
+    environ = os.environ if environ is None else environ
+    if servers := environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return servers, None
+    server = EmbeddedKafka(log_path=log_path)
+    return server.start(), server
+
+
+@contextmanager
+def running_database(data_dir: Path, *, remove_data: bool = False) -> Iterator[str]:
+    """`database()` for the length of a `with` block (tests, benches)."""
+    url, embedded = database(data_dir)
+    try:
+        yield url
+    finally:
+        if embedded is not None:
+            embedded.stop()
+            if remove_data:
+                shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def running_broker(log_path: Path | None = None) -> Iterator[str]:
+    """`broker()` for the length of a `with` block (tests, benches)."""
+    servers, embedded = broker(log_path)
+    try:
+        yield servers
+    finally:
+        if embedded is not None:
+            embedded.stop()
