@@ -1,6 +1,7 @@
 """Where the platform's PostgreSQL and Kafka are, decided once for `up`, tests and benches:
-the ones named by `DATABASE_URL` / `KAFKA_BOOTSTRAP_SERVERS`, else embedded ones (PostgreSQL
-from its wheel, the Tansu broker) started here and stopped by the caller.
+the ones named by `DATABASE_URL` / `KAFKA_BOOTSTRAP_SERVERS`; for tests and benches on a
+machine whose Docker engine answers, testcontainers; else embedded ones (PostgreSQL from its
+wheel, the embedded broker) started here and stopped by the caller.
 """
 
 from __future__ import annotations
@@ -45,9 +46,29 @@ def broker(
     return server.start(), server
 
 
+def docker_answers() -> bool:
+    """True when a Docker engine answers (testcontainers is then preferred to embedded)."""
+    if os.environ.get("COMMISSIONING_TEST_NO_DOCKER"):
+        return False
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:
+        return False
+    return True
+
+
 @contextmanager
 def running_database(data_dir: Path, *, remove_data: bool = False) -> Iterator[str]:
-    """`database()` for the length of a `with` block (tests, benches)."""
+    """`database()` for the length of a `with` block (tests, benches); a testcontainers
+    PostgreSQL instead of the embedded one where Docker answers."""
+    if "DATABASE_URL" not in os.environ and docker_answers():  # pragma: no cover - no Docker here
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:17", driver=None) as container:
+            yield container.get_connection_url()
+        return
     url, embedded = database(data_dir)
     try:
         yield url
@@ -60,7 +81,14 @@ def running_database(data_dir: Path, *, remove_data: bool = False) -> Iterator[s
 
 @contextmanager
 def running_broker(log_path: Path | None = None) -> Iterator[str]:
-    """`broker()` for the length of a `with` block (tests, benches)."""
+    """`broker()` for the length of a `with` block (tests, benches); a testcontainers Kafka
+    instead of the embedded one where Docker answers."""
+    if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ and docker_answers():  # pragma: no cover
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer().with_kraft() as container:
+            yield container.get_bootstrap_server()
+        return
     servers, embedded = broker(log_path)
     try:
         yield servers
