@@ -1,20 +1,37 @@
 """Needs analysis: benchmark comparison, recent trend and vulnerable groups for one series.
 
-Gateshead Activity One, stages 1 and 2 (seed 000: "look at outcomes", "focus on particular
-groups"); Urbanham appendix 6 (compare with statistical neighbours, region and England;
-trends; vulnerable groups). The statistics are Fingertips' (``statistics.py``).
+Gateshead Activity One, stages 1 and 2 ("look at outcomes", "focus on particular groups");
+Urbanham appendix 6 (compare with statistical neighbours, region and England; trends;
+vulnerable groups). The statistics are Fingertips' (``statistics.py``).
 
-A series is (indicator, area, breakdown): the latest revision of each period. It is a need
-when, at its latest period, it is significantly worse than its benchmark, or worsening (a
-significant recent trend, or worse than the period before for the trust's configured number
-of periods), or, for a group within an area, significantly worse than the area's value for
-all children (a vulnerable group).
+A series is (indicator, area, breakdown): the latest revision of each period. A need is
+raised on evidence only, so that a trust with hundreds of series is not sent chasing
+noise. At its latest period a series is a need when it is
+- worse than its benchmark at 99.8% (the benchmark value outside the 99.8% limits), or
+- worsening: a significant recent trend by Fingertips' test (chi-squared above
+  qchisq(0.998, 1), slope stable when any one point is dropped; a run of raw
+  period-on-period worsenings is reported but is not evidence), or
+- for a group within an area, worse than the area's value for all children at 99.8%.
+Why 99.8% and not the 95% of Fingertips' display: screening every group of every area is
+many comparisons at once. PHE's Fingertips offers 99.8% limits for exactly this case
+(Public Health England, "Technical guide: confidence intervals", and the two-level
+benchmark comparison of Fingertips profiles), which keeps the chance that a series with no
+real difference is flagged near 0.1% per comparison, so a trust with 300 series sees about
+one spurious need per refresh instead of seventeen (a Bonferroni-style control of the
+family of comparisons, simpler to explain than a false-discovery rate and independent of
+how many series a refresh happens to touch). The comparison label shown beside a value
+stays at the indicator's configured level, as Fingertips shows it.
+
+No label of a hidden cell is published: a cell whose count the disclosure rule hides gets
+no comparison, trend, quintile or need reason ("worse" beside "a * is at least 1" pins a
+count), and neither does a comparison or trend that uses a hidden cell.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import fmean
@@ -22,6 +39,7 @@ from typing import Final
 
 from services.needs.domain import statistics as st
 from services.needs.domain.catalogue import Comparator, Indicator, ValueType
+from services.needs.domain.disclosure import NHS_DIGITAL, Release, SuppressionRule
 from services.needs.domain.model import (
     ANALYSED_KINDS,
     AreaKind,
@@ -30,6 +48,13 @@ from services.needs.domain.model import (
     parse_breakdown_key,
     parse_period,
 )
+from services.needs.domain.publication import (
+    Cell,
+    CellDisclosure,
+    TableDisclosure,
+    disclose_cells,
+)
+from services.needs.domain.relations import calendar_family
 
 
 class NeedReason(StrEnum):
@@ -58,14 +83,28 @@ _TREND_TYPES: Final = {
 }
 
 
+NEED_CONFIDENCE: Final = st.ComparisonConfidence.CI998
+"""A need takes a difference significant at 99.8% (see the module docstring)."""
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
-    """The trust's benchmark settings (TrustConfig.benchmark)."""
+    """The trust's benchmark settings (TrustConfig.benchmark) and disclosure rule."""
 
     trust_id: str
     default_comparator: str = Comparator.ENGLAND.value
     trend_periods: int = st.TREND_POINTS
     worsening_periods_to_flag: int = 3
+    """How long a run of raw worsenings the evidence reports; not itself a reason."""
+    disclosure: SuppressionRule | None = NHS_DIGITAL
+    """Labels of cells hidden under this rule are withheld; None publishes none of them."""
+
+    def __post_init__(self) -> None:
+        if self.trend_periods < st.TREND_POINTS:
+            raise ValueError(
+                f"trend_periods must be at least {st.TREND_POINTS}: Fingertips' recent trend "
+                "needs five points, so fewer would silently calculate no trend at all"
+            )
 
 
 @dataclass(frozen=True)
@@ -82,28 +121,43 @@ class Measured:
 
 
 def measure(reported: ReportedValue, indicator: Indicator) -> Measured:
-    """The value and limits by the indicator's method (Wilson, Byar's, Student's t)."""
+    """The value and limits by the indicator's method (Wilson, Byar's, Student's t).
+
+    A statistic that cannot be calculated, or whose value or limits are not finite (a mean
+    near 1e308 overflows its interval), is stored as None: "cannot be calculated".
+    """
+    try:
+        statistic = _statistic(reported, indicator)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        statistic = None
+    if statistic is not None and not all(
+        math.isfinite(v) for v in (statistic.value, statistic.lower998, statistic.upper998)
+    ):
+        statistic = None
+    value = statistic.value if statistic is not None else reported.value
+    if value is not None and not math.isfinite(value):
+        value = None
+    return Measured(reported, value, statistic)
+
+
+def _statistic(reported: ReportedValue, indicator: Indicator) -> st.IndicatorValue | None:
     numerator, denominator = reported.numerator, reported.denominator
-    statistic: st.IndicatorValue | None = None
     kind = indicator.value_type
     if kind is ValueType.PROPORTION and numerator is not None and denominator is not None:
-        statistic = st.proportion(numerator, int(denominator), indicator.multiplier)
-    elif kind is ValueType.RATE and numerator is not None and denominator is not None:
-        statistic = st.crude_rate(numerator, denominator, indicator.multiplier)
-    elif kind is ValueType.COUNT and numerator is not None:
-        statistic = st.count_value(numerator)
-    elif (
+        return st.proportion(numerator, int(denominator), indicator.multiplier)
+    if kind is ValueType.RATE and numerator is not None and denominator is not None:
+        return st.crude_rate(numerator, denominator, indicator.multiplier)
+    if kind is ValueType.COUNT and numerator is not None:
+        return st.count_value(numerator)
+    if (
         kind in (ValueType.MEAN, ValueType.WAITING_TIME)
         and reported.value is not None
         and reported.standard_deviation is not None
-        and reported.denominator is not None
-        and reported.denominator >= 2
+        and denominator is not None
+        and denominator >= 2
     ):
-        statistic = st.mean_from_summary(
-            reported.value, reported.standard_deviation, int(reported.denominator)
-        )
-    value = statistic.value if statistic is not None else reported.value
-    return Measured(reported, value, statistic)
+        return st.mean_from_summary(reported.value, reported.standard_deviation, int(denominator))
+    return None
 
 
 @dataclass(frozen=True)
@@ -124,8 +178,17 @@ SeriesKey = tuple[str, AreaKind, str, str]
 class IndicatorData:
     """Every current value of one indicator, indexed for analysis."""
 
-    def __init__(self, indicator: Indicator, values: Iterable[ReportedValue]) -> None:
+    def __init__(
+        self,
+        indicator: Indicator,
+        values: Iterable[ReportedValue],
+        released: Mapping[str, Sequence[Release[Hashable]]] | None = None,
+    ) -> None:
+        """``released``: earlier releases of each table, by calendar year (or year span),
+        as persisted from ``disclosure_table``; their hidden cells stay hidden."""
         self.indicator = indicator
+        self._released = dict(released or {})
+        self._tables: dict[tuple[str, SuppressionRule], TableDisclosure] = {}
         self._cells: dict[tuple[AreaKind, str, str], dict[str, Measured]] = defaultdict(dict)
         for reported in values:
             if reported.indicator_id != indicator.id:
@@ -165,6 +228,42 @@ class IndicatorData:
             if kind in ANALYSED_KINDS and period in cell
         ]
 
+    def disclosure_table(self, period: str, rule: SuppressionRule) -> TableDisclosure:
+        """The disclosure decisions of the table ``period`` belongs to: every area below
+        national level, every group, every period of its calendar year (``relations.py``).
+        Its ``release`` is what to persist for later releases."""
+        family = calendar_family(period) or period
+        found = self._tables.get((family, rule))
+        if found is None:
+            cells = [
+                m
+                for cell in self._cells.values()
+                for m in cell.values()
+                if (calendar_family(m.period) or m.period) == family
+            ]
+            found = disclose_cells(
+                cells, self.indicator, rule, released=self._released.get(family, ())
+            )
+            self._tables[(family, rule)] = found
+        return found
+
+    def disclosure_at(self, period: str, rule: SuppressionRule) -> dict[Cell, CellDisclosure]:
+        """What may be shown of each cell of one period, decided over its whole table."""
+        table = self.disclosure_table(period, rule)
+        return {cell: d for (p, cell), d in table.cells.items() if p == period}
+
+    def is_hidden(self, measured: Measured | None, rule: SuppressionRule | None) -> bool:
+        """Whether the rule hides a count of this value (England's never are)."""
+        if measured is None or rule is None:
+            return False
+        r = measured.reported
+        if r.area_kind is AreaKind.ENGLAND:
+            return False
+        found = self.disclosure_at(r.period, rule).get(
+            (r.area_kind.value, r.area_code, r.breakdown_key)
+        )
+        return found is not None and found.hidden
+
     def comparator_values(self) -> list[Measured]:
         """Benchmark areas' values (England, region, statistical neighbours)."""
         return [
@@ -192,6 +291,8 @@ class IndicatorData:
             if not neighbours:
                 return None
             average = fmean(m.value for m in neighbours if m.value is not None)
+            if not math.isfinite(average):
+                return None
             return Benchmark(
                 comparator, None, period, average, tuple(m.reported for m in neighbours)
             )
@@ -212,9 +313,12 @@ class IndicatorData:
         found = self._cells[(kind, codes[0], bk)][period]
         return Benchmark(comparator, codes[0], period, found.value, (found.reported,))
 
-    def peers(self, kind: AreaKind, period: str, bk: str) -> list[float]:
+    def peers(
+        self, kind: AreaKind, period: str, bk: str, rule: SuppressionRule | None = None
+    ) -> list[float]:
         """Values to rank an area among: localities among localities; the trust among its
-        statistical neighbours."""
+        statistical neighbours. Values the rule hides take no part (their place in the
+        ranking would tell something about them)."""
         wanted = (
             {AreaKind.LOCALITY}
             if kind is AreaKind.LOCALITY
@@ -225,7 +329,7 @@ class IndicatorData:
             for (k, _, cell_bk), cell in self._cells.items()
             if k in wanted and cell_bk == bk
             for m in (cell.get(period),)
-            if m is not None and m.value is not None
+            if m is not None and m.value is not None and not self.is_hidden(m, rule)
         ]
 
 
@@ -287,44 +391,49 @@ def need_key(indicator_id: str, kind: AreaKind, code: str, bk: str) -> str:
 def assess_series(
     data: IndicatorData, kind: AreaKind, code: str, bk: str, settings: AnalysisSettings
 ) -> SeriesAssessment | None:
-    """Compare, trend and judge one series at its latest period; None if it has no values."""
+    """Compare, trend and judge one series at its latest period; None if it has no values.
+
+    Labels that would tell something about a hidden count are withheld (module docstring).
+    """
     indicator = data.indicator
     series = data.series(kind, code, bk)
     if not series:
         return None
+    rule = settings.disclosure
     window = tuple(series[-settings.trend_periods :])
     latest = window[-1]
-    comparator = indicator.comparator_or(settings.default_comparator)
+    area_overall = data.at(kind, code, "", latest.period) if bk else None
+    if data.is_hidden(latest, rule):
+        return _withheld(data, kind, code, bk, window, area_overall)
     benchmark = None
+    comparator = indicator.comparator_or(settings.default_comparator)
     if not (comparator == Comparator.TRUST.value and kind is AreaKind.TRUST):
         benchmark = data.benchmark(comparator, latest.period, bk, settings.trust_id)
-    comparison = _compare(latest, benchmark.value if benchmark else None, indicator)
-    trend = judge_recent_trend(window, indicator)
-    worsening_run = consecutive_worsening(series, indicator.polarity)
-
-    area_overall = data.at(kind, code, "", latest.period) if bk else None
-    comparison_with_area = (
-        _compare(latest, area_overall.value, indicator) if area_overall is not None else None
+    benchmark_hidden = benchmark is not None and any(
+        data.is_hidden(data.at(r.area_kind, r.area_code, r.breakdown_key, r.period), rule)
+        for r in benchmark.sources
     )
-    peers = data.peers(kind, latest.period, bk)
+    benchmark_value = benchmark.value if benchmark is not None else None
+    comparison = _compare(latest, benchmark_value, indicator, indicator.confidence)
+    significantly_worse = _compare(latest, benchmark_value, indicator, NEED_CONFIDENCE)
+    if benchmark_hidden:
+        comparison = significantly_worse = st.BenchmarkComparison.WITHHELD
+    trend = judge_recent_trend(window, indicator)
+    if any(data.is_hidden(point, rule) for point in window):
+        trend = st.TrendJudgement.WITHHELD
+    comparison_with_area = None
+    if area_overall is not None:
+        comparison_with_area = (
+            st.BenchmarkComparison.WITHHELD
+            if data.is_hidden(area_overall, rule)
+            else _compare(latest, area_overall.value, indicator, NEED_CONFIDENCE)
+        )
+    peers = data.peers(kind, latest.period, bk, rule)
     quintile = (
         st.quintile_rank(latest.value, peers, indicator.polarity)
         if latest.value is not None and latest.value in peers
         else None
     )
-    worse = comparison in _WORSE
-    worsening = trend is st.TrendJudgement.WORSENING or (
-        worsening_run >= settings.worsening_periods_to_flag
-    )
-    reasons = []
-    if worse and worsening:
-        reasons.append(NeedReason.WORSE_AND_WORSENING)
-    if comparison_with_area in _WORSE:
-        reasons.append(NeedReason.VULNERABLE_GROUP)
-    if worse:
-        reasons.append(NeedReason.WORSE_THAN_BENCHMARK)
-    if worsening:
-        reasons.append(NeedReason.WORSENING)
     return SeriesAssessment(
         indicator=indicator,
         area_kind=kind,
@@ -334,22 +443,72 @@ def assess_series(
         benchmark=benchmark,
         comparison=comparison,
         trend=trend,
-        consecutive_worsening=worsening_run,
+        consecutive_worsening=consecutive_worsening(series, indicator.polarity),
         area_overall=area_overall,
         comparison_with_area=comparison_with_area,
         quintile=quintile,
-        reasons=tuple(reasons),
+        reasons=need_reasons(significantly_worse, trend, comparison_with_area),
+    )
+
+
+def need_reasons(
+    significantly_worse: st.BenchmarkComparison,
+    trend: st.TrendJudgement,
+    comparison_with_area: st.BenchmarkComparison | None,
+) -> tuple[NeedReason, ...]:
+    """The evidence that makes a series a need: worse at 99.8%, a significant worsening
+    trend, or a group worse than its area at 99.8% (module docstring)."""
+    worse = significantly_worse in _WORSE
+    worsening = trend is st.TrendJudgement.WORSENING
+    reasons = []
+    if worse and worsening:
+        reasons.append(NeedReason.WORSE_AND_WORSENING)
+    if comparison_with_area in _WORSE:
+        reasons.append(NeedReason.VULNERABLE_GROUP)
+    if worse:
+        reasons.append(NeedReason.WORSE_THAN_BENCHMARK)
+    if worsening:
+        reasons.append(NeedReason.WORSENING)
+    return tuple(reasons)
+
+
+def _withheld(
+    data: IndicatorData,
+    kind: AreaKind,
+    code: str,
+    bk: str,
+    window: tuple[Measured, ...],
+    area_overall: Measured | None,
+) -> SeriesAssessment:
+    """A series whose latest count is hidden: no label of it may be published."""
+    return SeriesAssessment(
+        indicator=data.indicator,
+        area_kind=kind,
+        area_code=code,
+        breakdown_key=bk,
+        points=window,
+        benchmark=None,
+        comparison=st.BenchmarkComparison.WITHHELD,
+        trend=st.TrendJudgement.WITHHELD,
+        consecutive_worsening=0,
+        area_overall=area_overall,
+        comparison_with_area=st.BenchmarkComparison.WITHHELD if bk else None,
+        quintile=None,
+        reasons=(),
     )
 
 
 def _compare(
-    measured: Measured, benchmark_value: float | None, indicator: Indicator
+    measured: Measured,
+    benchmark_value: float | None,
+    indicator: Indicator,
+    confidence: st.ComparisonConfidence,
 ) -> st.BenchmarkComparison:
     statistic = measured.statistic
-    if statistic is None:
+    if statistic is None or benchmark_value is None or not math.isfinite(benchmark_value):
         return st.BenchmarkComparison.NOT_COMPARED
     return st.compare(
-        statistic.ci95, statistic.ci998, benchmark_value, indicator.polarity, indicator.confidence
+        statistic.ci95, statistic.ci998, benchmark_value, indicator.polarity, confidence
     )
 
 

@@ -44,6 +44,9 @@ DSR_MINIMUM_TOTAL_COUNT: Final = 10
 QUINTILE_MINIMUM_VALUES: Final = 4
 """Fingertips ValueCategoriesCalculator needs more than 3 values for percentile bounds."""
 
+NO_TREND_VALUE_TYPES: Final = frozenset({"count", "mean"})
+"""Value types Fingertips calculates no recent trend for (TrendMarkerCalculator)."""
+
 CI95_WIDTH_IN_STANDARD_ERRORS: Final = 3.92
 """se = (UCI95 - LCI95) / 3.92 in the recent-trend weights (TrendMarkerCalculator)."""
 
@@ -87,6 +90,8 @@ class BenchmarkComparison(StrEnum):
     HIGHER_998 = "higher (99.8%)"
     LOWER_998 = "lower (99.8%)"
     NOT_COMPARED = "not compared"
+    WITHHELD = "withheld"
+    """Not published: the comparison would tell something about a hidden count."""
 
 
 class ComparisonConfidence(StrEnum):
@@ -115,6 +120,8 @@ class TrendJudgement(StrEnum):
     DECREASING = "decreasing"
     NO_SIGNIFICANT_CHANGE = "no significant change"
     CANNOT_BE_CALCULATED = "cannot be calculated"
+    WITHHELD = "withheld"
+    """Not published: the trend would tell something about a hidden count."""
 
 
 class QuintileLabel(StrEnum):
@@ -586,14 +593,18 @@ def recent_trend(points: Sequence[TrendPoint], value_type: ValueType) -> RecentT
     count and denominator on every point use the chi-squared test for trend (Armitage);
     everything else weighted least squares on the value with weight 1/se^2, se from the
     95% limits. Significant when the statistic exceeds qchisq(0.998, 1) = 9.5495 and the
-    slope keeps its sign whichever one point is dropped (TrendMarkerCalculator).
+    slope keeps its sign whichever one point is dropped (TrendMarkerCalculator); a slope of
+    exactly 0 is no significant change. As Fingertips, no trend is calculated for counts
+    and means, nor for a proportion with a period at 100% (its logit is unbounded).
     """
-    if len(points) < TREND_POINTS:
+    if len(points) < TREND_POINTS or value_type in NO_TREND_VALUE_TYPES:
         return RecentTrend(TrendDirection.CANNOT_BE_CALCULATED)
     recent = tuple(points[-TREND_POINTS:])
     by_counts = value_type is ValueType.PROPORTION and all(
         p.count is not None and p.denominator is not None for p in recent
     )
+    if by_counts and any(p.count == p.denominator for p in recent):
+        return RecentTrend(TrendDirection.CANNOT_BE_CALCULATED)
     if by_counts:
         return _proportion_trend(recent)
     return _weighted_trend(recent)
