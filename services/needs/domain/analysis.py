@@ -53,6 +53,7 @@ from services.needs.domain.publication import (
     CellDisclosure,
     TableDisclosure,
     disclose_cells,
+    published,
 )
 from services.needs.domain.relations import calendar_family
 
@@ -263,6 +264,28 @@ class IndicatorData:
             (r.area_kind.value, r.area_code, r.breakdown_key)
         )
         return found is not None and found.hidden
+
+    def published_benchmark_value(
+        self, benchmark: Benchmark, rule: SuppressionRule
+    ) -> float | None:
+        """A benchmark's value as it may be published: England's as it is; a region's, a
+        trust's or the statistical neighbours' mean computed from their published figures,
+        and withheld when one of them is hidden."""
+        if benchmark.comparator == Comparator.ENGLAND.value:
+            return benchmark.value
+        values = []
+        for r in benchmark.sources:
+            measured = self.at(r.area_kind, r.area_code, r.breakdown_key, r.period)
+            if measured is None:
+                return None
+            cell = (r.area_kind.value, r.area_code, r.breakdown_key)
+            figures = published(
+                measured, self.indicator, self.disclosure_at(r.period, rule).get(cell), rule
+            )
+            if figures.value is None:
+                return None
+            values.append(figures.value)
+        return fmean(values) if values else None
 
     def comparator_values(self) -> list[Measured]:
         """Benchmark areas' values (England, region, statistical neighbours)."""
