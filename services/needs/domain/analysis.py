@@ -285,7 +285,7 @@ class IndicatorData:
             if figures.value is None:
                 return None
             values.append(figures.value)
-        return fmean(values) if values else None
+        return finite_mean(values)
 
     def comparator_values(self) -> list[Measured]:
         """Benchmark areas' values (England, region, statistical neighbours)."""
@@ -313,8 +313,8 @@ class IndicatorData:
             ]
             if not neighbours:
                 return None
-            average = fmean(m.value for m in neighbours if m.value is not None)
-            if not math.isfinite(average):
+            average = finite_mean([m.value for m in neighbours if m.value is not None])
+            if average is None:
                 return None
             return Benchmark(
                 comparator, None, period, average, tuple(m.reported for m in neighbours)
@@ -354,6 +354,15 @@ class IndicatorData:
             for m in (cell.get(period),)
             if m is not None and m.value is not None and not self.is_hidden(m, rule)
         ]
+
+
+def finite_mean(values: Sequence[float]) -> float | None:
+    """The mean, or None ("cannot be calculated") when there is none or it overflows."""
+    try:
+        average = fmean(values) if values else None
+    except OverflowError:
+        return None
+    return average if average is not None and math.isfinite(average) else None
 
 
 @dataclass(frozen=True)

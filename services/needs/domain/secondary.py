@@ -78,6 +78,8 @@ def reader_ranges(
         and (key in current.hidden or (key in current.unpublished and key in small))
         and (targets_only is None or key == targets_only)
     ]
+    if not protected:
+        return {}
     targets = [index[(k, current.counts[k])] for k in protected]
     ranges = _solve(LinearSystem(rows, rhs, lower), targets)
     return {k: ranges[index[(k, current.counts[k])]] for k in protected}
