@@ -435,12 +435,12 @@ def assess_series(
     window = tuple(series[-settings.trend_periods :])
     latest = window[-1]
     area_overall = data.at(kind, code, "", latest.period) if bk else None
-    if data.is_hidden(latest, rule):
-        return _withheld(data, kind, code, bk, window, area_overall)
     benchmark = None
     comparator = indicator.comparator_or(settings.default_comparator)
     if not (comparator == Comparator.TRUST.value and kind is AreaKind.TRUST):
         benchmark = data.benchmark(comparator, latest.period, bk, settings.trust_id)
+    if data.is_hidden(latest, rule):
+        return _withheld(data, (kind, code, bk), window, benchmark, area_overall)
     benchmark_hidden = benchmark is not None and any(
         data.is_hidden(data.at(r.area_kind, r.area_code, r.breakdown_key, r.period), rule)
         for r in benchmark.sources
@@ -506,20 +506,21 @@ def need_reasons(
 
 def _withheld(
     data: IndicatorData,
-    kind: AreaKind,
-    code: str,
-    bk: str,
+    series: tuple[AreaKind, str, str],
     window: tuple[Measured, ...],
+    benchmark: Benchmark | None,
     area_overall: Measured | None,
 ) -> SeriesAssessment:
-    """A series whose latest count is hidden: no label of it may be published."""
+    """A series whose latest count is hidden: no label of it may be published (the
+    benchmark, another area's figure, is kept as evidence of what was compared with)."""
+    kind, code, bk = series
     return SeriesAssessment(
         indicator=data.indicator,
         area_kind=kind,
         area_code=code,
         breakdown_key=bk,
         points=window,
-        benchmark=None,
+        benchmark=benchmark,
         comparison=st.BenchmarkComparison.WITHHELD,
         trend=st.TrendJudgement.WITHHELD,
         consecutive_worsening=0,
