@@ -1,6 +1,6 @@
 """The indicator catalogue: what each indicator measures and how it is judged.
 
-Indicators are data, not code (DOMAIN.md: "outcome frameworks are data, not code"). Every
+Indicators are data, not code (outcome frameworks are data, not code). Every
 indicator is tagged with the Every Child Matters outcome(s) it serves, has a value type that
 decides its interval method, a polarity that decides better/worse, a benchmark comparator
 and the one partner agency allowed to publish it (Urbanham appendix 6; Gateshead Activity
@@ -33,7 +33,7 @@ class ValueType(StrEnum):
 
 
 class Comparator(StrEnum):
-    """The benchmark an indicator is compared with (DOMAIN.md, Needs intelligence)."""
+    """The benchmark an indicator is compared with (Urbanham appendix 6)."""
 
     ENGLAND = "england"
     REGION = "region"

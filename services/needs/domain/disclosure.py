@@ -1,11 +1,11 @@
 """Small-number suppression for published needs breakdowns.
 
-"Published breakdowns of small populations must not identify children" (DOMAIN.md, Needs
-intelligence; Urbanham appendix 6 asks for breakdowns by age, gender, ethnicity and
-locality). The rule is configurable (DOMAIN.md, Small-number suppression): NHS Digital's
-2018 rule is the default, the older suppress-1-to-5 rule and the secure research
-environments' threshold of 10 are alternatives. Whatever the rule, no published cell may
-be recoverable from the totals it sits in, so secondary suppression runs until stable.
+Published breakdowns of small populations must not identify children (Urbanham appendix 6
+asks for breakdowns by age, gender, ethnicity and locality). The rule is configurable:
+NHS Digital's small-number rule (2018) is the default; the older suppress-1-to-5 rule and
+the secure research environments' threshold of 10 are alternatives. Whatever the rule, no
+hidden count may be narrowed by a reader below the rule's protection range
+(``secondary.py``), across every declared relation and every earlier release.
 
 Callers get ``DisclosedCount`` values holding only what may be shown, never the raw count.
 """
@@ -87,7 +87,7 @@ class SuppressionRule:
 
 
 NHS_DIGITAL: Final = SuppressionRule("NHS Digital (2018)", threshold=8, rounding_base=5)
-"""Counts 1-7 suppressed, all others rounded to the nearest 5 (DOMAIN.md default)."""
+"""Counts 1-7 suppressed, all others rounded to the nearest 5 (the default)."""
 
 SUPPRESS_ONE_TO_FIVE: Final = SuppressionRule("Suppress 1-5", threshold=6)
 """The older rule: 1-5 suppressed, no rounding, plus secondary suppression."""
@@ -132,7 +132,7 @@ class AdditiveGroup(Generic[K]):
 def disclose_count(
     count: int, rule: SuppressionRule = NHS_DIGITAL, *, national: bool = False
 ) -> DisclosedCount:
-    """Primary suppression and rounding for a single count (DOMAIN.md).
+    """Primary suppression and rounding for a single count.
 
     National figures are shown unsuppressed and unrounded, as NHS Digital publishes them.
     """

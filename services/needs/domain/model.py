@@ -1,7 +1,7 @@
 """Indicator values as agencies submit them, and the rules a value must meet to be stored.
 
 Aggregates only: "published breakdowns of small populations must not identify children"
-(DOMAIN.md, Needs intelligence) starts with never accepting a record about one child, so a
+(Urbanham appendix 6) starts with never accepting a record about one child, so a
 value that looks individual-level (a denominator of one, an identifying breakdown key or
 value) is refused. Every refusal names the field and the rule (issue 3, item 2).
 

@@ -44,7 +44,7 @@ from services.needs.domain.relations import (
 )
 
 if TYPE_CHECKING:
-    from services.needs.domain.analysis import Measured
+    from services.needs.domain.series import Measured
 
 Cell = tuple[str, str, str]
 """(area kind, area code, breakdown key)."""

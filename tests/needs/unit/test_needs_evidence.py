@@ -22,13 +22,12 @@ from services.needs.domain.statistics import (
     BenchmarkComparison,
     TrendDirection,
     TrendJudgement,
-    TrendPoint,
     ValueType,
     count_value,
     mean_from_summary,
     proportion,
-    recent_trend,
 )
+from services.needs.domain.trend import TrendPoint, recent_trend
 from shared.trust import BenchmarkSettings
 
 CATALOGUE = load_catalogue()
