@@ -40,18 +40,34 @@ def feasible_ranges(
     ``math.inf`` when nothing bounds an unknown from above; None when the system has no
     solution at all (never the case for a table built from true counts).
     """
-    tableau = _phase_one(system)
-    if tableau is None:
+    solver = RangeSolver.of(system)
+    if solver is None:
         return None
-    ranges: dict[int, tuple[float, float]] = {}
-    for target in targets:
-        highest = _maximise(tableau, target, 1.0)
-        lowest = _maximise(tableau, target, -1.0)
-        ranges[target] = (
-            system.lower[target] + (-lowest if lowest is not None else -math.inf),
-            system.lower[target] + (highest if highest is not None else math.inf),
-        )
-    return ranges
+    return {target: (solver.lowest(target), solver.highest(target)) for target in targets}
+
+
+class RangeSolver:
+    """A feasible basis of a system, found once, from which each unknown is optimised."""
+
+    def __init__(self, tableau: _Tableau, lower: Sequence[float]) -> None:
+        self._tableau = tableau
+        self._lower = lower
+
+    @classmethod
+    def of(cls, system: LinearSystem) -> RangeSolver | None:
+        """None when the system has no solution."""
+        tableau = _phase_one(system)
+        return None if tableau is None else cls(tableau, system.lower)
+
+    def highest(self, target: int) -> float:
+        """The greatest value of unknown ``target`` (``math.inf`` when unbounded)."""
+        found = _maximise(self._tableau, target, 1.0)
+        return math.inf if found is None else self._lower[target] + found
+
+    def lowest(self, target: int) -> float:
+        """The least value of unknown ``target``."""
+        found = _maximise(self._tableau, target, -1.0)
+        return -math.inf if found is None else self._lower[target] - found
 
 
 @dataclass
@@ -64,30 +80,30 @@ class _Tableau:
 
 
 def _phase_one(system: LinearSystem) -> _Tableau | None:
-    """A basic feasible solution, found by minimising the sum of artificial unknowns."""
+    """A basic feasible solution, found by minimising the sum of artificial unknowns.
+
+    Artificial unknowns get no columns: one that leaves the basis never returns, so its
+    column is never read (basis entries ``n + i`` stand for them).
+    """
     n = system.width
-    rows: list[list[float]] = []
+    matrix: list[list[float]] = []
     for coefficients, rhs in zip(system.rows, system.rhs, strict=True):
         row = [0.0] * n
         for column, value in coefficients.items():
             row[column] += value
-        shifted = rhs - sum(row[j] * system.lower[j] for j in range(n))
+        shifted = rhs - sum(value * system.lower[j] for j, value in enumerate(row) if value)
         sign = -1.0 if shifted < 0 else 1.0
-        rows.append([sign * v for v in row] + [sign * shifted])
-    m = len(rows)
-    matrix = [
-        row[:n] + [1.0 if i == k else 0.0 for k in range(m)] + [row[n]]
-        for i, row in enumerate(rows)
-    ]
-    basis = list(range(n, n + m))
-    cost = [0.0] * n + [1.0] * m + [0.0]
-    objective = _reduced(matrix, basis, cost)
-    _run(matrix, basis, objective, n + m)
+        matrix.append([sign * v for v in row] + [sign * shifted])
+    basis = [n + i for i in range(len(matrix))]
+    objective = [0.0] * (n + 1)
+    for row in matrix:
+        objective = [o - v for o, v in zip(objective, row, strict=True)]
+    _run(matrix, basis, objective, n)
     if -objective[-1] > 1e-7:
         return None
     _drive_out_artificials(matrix, basis, n)
     kept = [i for i, column in enumerate(basis) if column < n]
-    return _Tableau([[*matrix[i][:n], matrix[i][-1]] for i in kept], [basis[i] for i in kept], n)
+    return _Tableau([matrix[i] for i in kept], [basis[i] for i in kept], n)
 
 
 def _drive_out_artificials(matrix: list[list[float]], basis: list[int], n: int) -> None:
@@ -149,8 +165,11 @@ def _pivot(matrix: list[list[float]], basis: list[int], row: int, column: int) -
     lead = matrix[row][column]
     matrix[row] = [v / lead for v in matrix[row]]
     pivot_row = matrix[row]
+    nonzero = [(j, v) for j, v in enumerate(pivot_row) if v]  # relation rows are sparse
     for i, other in enumerate(matrix):
-        if i != row and abs(other[column]) > 0:
+        if i != row and other[column]:
             factor = other[column]
-            matrix[i] = [a - factor * b for a, b in zip(other, pivot_row, strict=True)]
+            for j, v in nonzero:
+                other[j] -= factor * v
+            other[column] = 0.0
     basis[row] = column

@@ -21,7 +21,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from services.needs.domain.protection import LinearSystem, feasible_ranges
+from services.needs.domain.protection import LinearSystem, RangeSolver
 
 if TYPE_CHECKING:
     from services.needs.domain.disclosure import AdditiveGroup, Release
@@ -49,15 +49,61 @@ Quantity = tuple[object, int]
 """A cell's key and the count it held: equal counts of one cell are one unknown."""
 
 
-def reader_ranges(
-    current: Table[K], earlier: Sequence[Release[K]], small: frozenset[K], targets_only: K | None
-) -> dict[K, tuple[float, float]]:
-    """Feasible range of each protected cell of ``current``, given every release.
+def exposed_cells(
+    current: Table[K],
+    earlier: Sequence[Release[K]],
+    small: frozenset[K],
+    protection: int,
+    *,
+    only: K | None = None,
+    first: bool = False,
+) -> list[K]:
+    """Protected cells of ``current`` a reader holding every release can narrow below
+    ``protection``, in table order (with ``first``, at most one; with ``only``, that one).
 
     Protected: hidden published cells and small unpublished ones that the releases leave
-    unknown (a cell an earlier release showed with the same count is beyond help). With
-    ``targets_only``, just that cell (used to try candidate partners).
+    unknown (a cell an earlier release showed with the same count is beyond help). The
+    true counts are a feasible point, so a greatest value at least ``protection`` above
+    the true count settles a cell without looking for its least.
     """
+    system, index = _reader_system(current, earlier)
+    protected = [
+        key
+        for key in current.counts
+        if (key, current.counts[key]) in index
+        and (key in current.hidden or (key in current.unpublished and key in small))
+        and (only is None or key == only)
+    ]
+    if not protected:
+        return []
+    fixed, reduced, position = _substitute(system)
+    solver = RangeSolver.of(reduced)
+    if solver is None:  # pragma: no cover - true counts always satisfy their own relations
+        raise ValueError("the table's relations contradict its counts")
+    found: list[K] = []
+    for key in protected:
+        unknown = index[(key, current.counts[key])]
+        if unknown not in fixed and _wide_enough(
+            solver, position[unknown], current.counts[key], protection
+        ):
+            continue
+        found.append(key)
+        if first:
+            break
+    return found
+
+
+def _wide_enough(solver: RangeSolver, target: int, truth: int, protection: int) -> bool:
+    highest = solver.highest(target)
+    if highest - truth >= protection - _SLACK:
+        return True
+    return highest - solver.lowest(target) >= protection - _SLACK
+
+
+def _reader_system(
+    current: Table[K], earlier: Sequence[Release[K]]
+) -> tuple[LinearSystem, dict[Quantity, int]]:
+    """Unknowns (hidden or unpublished quantities of every release) and their relations."""
     tables = [_as_table(r) for r in earlier] + [current]
     known = {(key, t.counts[key]) for t in tables for key in t.counts if not t.is_unknown(key)}
     index: dict[Quantity, int] = {}
@@ -71,23 +117,12 @@ def reader_ranges(
             floor = 0 if key in t.unpublished else 1
             lower.append(float(min(floor, count)))
     rows, rhs = _equations(tables, index)
-    protected = [
-        key
-        for key in current.counts
-        if (key, current.counts[key]) in index
-        and (key in current.hidden or (key in current.unpublished and key in small))
-        and (targets_only is None or key == targets_only)
-    ]
-    if not protected:
-        return {}
-    targets = [index[(k, current.counts[k])] for k in protected]
-    ranges = _solve(LinearSystem(rows, rhs, lower), targets)
-    return {k: ranges[index[(k, current.counts[k])]] for k in protected}
+    return LinearSystem(rows, rhs, lower), index
 
 
-def _solve(system: LinearSystem, targets: Sequence[int]) -> dict[int, tuple[float, float]]:
-    """Ranges of the targets: unknowns fixed by a relation with one unknown left are
-    substituted first (most complements and remainders), the rest by linear programming."""
+def _substitute(system: LinearSystem) -> tuple[dict[int, float], LinearSystem, dict[int, int]]:
+    """Unknowns fixed by a relation with one unknown left (most complements and
+    remainders), and the system of the rest, with each remaining unknown's position."""
     fixed: dict[int, float] = {}
     progress = True
     while progress:
@@ -108,11 +143,7 @@ def _solve(system: LinearSystem, targets: Sequence[int]) -> dict[int, tuple[floa
         if reduced:
             rows.append(reduced)
             rhs.append(constant - sum(v * fixed[j] for j, v in row.items() if j in fixed))
-    wanted = [position[t] for t in targets if t in position]
-    ranges = feasible_ranges(LinearSystem(rows, rhs, [system.lower[j] for j in open_]), wanted)
-    if ranges is None:  # pragma: no cover - true counts always satisfy their own relations
-        raise ValueError("the table's relations contradict its counts")
-    return {t: (fixed[t], fixed[t]) if t in fixed else ranges[position[t]] for t in targets}
+    return fixed, LinearSystem(rows, rhs, [system.lower[j] for j in open_]), position
 
 
 def _as_table(release: Release[K]) -> Table[K]:
@@ -144,11 +175,6 @@ def _equations(
     return rows, rhs
 
 
-def exposed(ranges: Mapping[K, tuple[float, float]], protection: int) -> list[K]:
-    """Protected cells a reader can narrow below the rule's range, in table order."""
-    return [key for key, (low, high) in ranges.items() if high - low < protection - _SLACK]
-
-
 def suppress_until_safe(
     current: Table[K],
     earlier: Sequence[Release[K]],
@@ -161,9 +187,11 @@ def suppress_until_safe(
     table = _with_hidden(current, hidden)
     already_known = _known_elsewhere(current, earlier)
     while True:
-        partner = _lonely_partner(table, small, already_known, order)
+        partner = _lonely_partner(table, small, already_known, order) or _tight_partner(
+            table, small, already_known, order, protection
+        )
         if partner is None:
-            found = exposed(reader_ranges(table, earlier, small, None), protection)
+            found = exposed_cells(table, earlier, small, protection, first=True)
             if not found:
                 return
             partner = _protecting_partner(
@@ -207,6 +235,29 @@ def _lonely_partner(
     return None
 
 
+def _tight_partner(
+    table: Table[K],
+    small: frozenset[K],
+    already_known: frozenset[K],
+    order: Mapping[K, int],
+    protection: int,
+) -> K | None:
+    """A partner for a group whose unknown parts share too small a sum (the cheap case
+    of "a hidden count is at least 1": two hidden parts summing to 3 are 1 and 2)."""
+    for group in table.groups:
+        unknown = [m for m in group.members if table.is_unknown(m)]
+        if len(unknown) < 2 or group.total in unknown:
+            continue
+        if not any(m in table.hidden or m in small for m in unknown):
+            continue
+        floors = sum(0 if m in table.unpublished else 1 for m in unknown)
+        if sum(table.counts[m] for m in unknown) - floors < protection:
+            ranked = _ranked(table, group, already_known, order, ())
+            if ranked:
+                return ranked[0]
+    return None
+
+
 def _is_lonely(table: Table[K], group: AdditiveGroup[K], small: frozenset[K]) -> bool:
     """Exactly one member is unknown, and it is one that must be protected."""
     unknown = [m for m in group.members if table.is_unknown(m)]
@@ -232,7 +283,7 @@ def _protecting_partner(
     candidates.sort(key=lambda k: (table.counts[k], order[k]))
     for candidate in candidates[:_PARTNER_TRIALS]:
         trial = _with_hidden(table, table.hidden | {candidate})
-        if not exposed(reader_ranges(trial, earlier, small, cell), protection):
+        if not exposed_cells(trial, earlier, small, protection, only=cell):
             return candidate
     if candidates:
         return candidates[0]
