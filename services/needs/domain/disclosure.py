@@ -154,6 +154,9 @@ class Release(Generic[K]):
     of that moment (the stored revisions it used give them back), ``hidden`` the published
     cells it showed as the marker, ``unpublished`` its cells that are never shown (a
     complement or remainder); ``groups`` can be rebuilt from the cell keys.
+
+    Where only the decisions were kept, ``Release({}, (), hidden)`` still keeps those cells
+    hidden; with the counts and groups the check also covers a reader holding that release.
     """
 
     counts: Mapping[K, int]

@@ -115,6 +115,7 @@ class IndicatorData:
         self.indicator = indicator
         self._released = dict(released or {})
         self._tables: dict[tuple[str, SuppressionRule], TableDisclosure] = {}
+        self._by_period: dict[tuple[str, SuppressionRule], dict[Cell, CellDisclosure]] = {}
         self._cells: dict[tuple[AreaKind, str, str], dict[str, Measured]] = defaultdict(dict)
         for reported in values:
             if reported.indicator_id != indicator.id:
@@ -175,8 +176,12 @@ class IndicatorData:
 
     def disclosure_at(self, period: str, rule: SuppressionRule) -> dict[Cell, CellDisclosure]:
         """What may be shown of each cell of one period, decided over its whole table."""
-        table = self.disclosure_table(period, rule)
-        return {cell: d for (p, cell), d in table.cells.items() if p == period}
+        found = self._by_period.get((period, rule))
+        if found is None:
+            table = self.disclosure_table(period, rule)
+            found = {cell: d for (p, cell), d in table.cells.items() if p == period}
+            self._by_period[(period, rule)] = found
+        return found
 
     def is_hidden(self, measured: Measured | None, rule: SuppressionRule | None) -> bool:
         """Whether the rule hides a count of this value (England's never are)."""
