@@ -228,10 +228,11 @@ class Comparator(StrEnum):
 
 
 class BenchmarkSettings(_Frozen):
-    """Trend and comparison defaults (DOMAIN.md "Indicator statistics": 5 recent points)."""
+    """Trend and comparison defaults. Fingertips' recent trend uses the five most recent
+    points (TrendMarkerCalculator), so fewer than 5 would calculate no trend at all."""
 
     default_comparator: Comparator = Comparator.ENGLAND
-    trend_periods: int = Field(default=5, ge=2)
+    trend_periods: int = Field(default=5, ge=5)
     worsening_periods_to_flag: int = Field(default=3, ge=1)
 
     @model_validator(mode="after")
@@ -242,13 +243,21 @@ class BenchmarkSettings(_Frozen):
 
 
 class DisclosureRule(_Frozen):
-    """Small-number suppression for sub-national counts (DOMAIN.md "Small-number
-    suppression", NHS Digital 2018): counts 1..threshold shown as the marker, every other
-    count rounded to the nearest ``rounding``."""
+    """Small-number suppression for sub-national counts (NHS Digital's small-number rule,
+    2018): counts 1..threshold shown as the marker, every other count rounded to the
+    nearest ``rounding``. A threshold of 0 would hide nothing and a marker that reads as a
+    number would pass for a count, so both are refused."""
 
-    threshold: int = Field(default=7, ge=0)
-    rounding: int = Field(default=5, ge=1)
-    suppressed_marker: str = Field(default="*", min_length=1)
+    threshold: int = Field(default=7, ge=1, le=1000)
+    rounding: int = Field(default=5, ge=1, le=1000)
+    suppressed_marker: str = Field(default="*", min_length=1, max_length=8)
+
+    @field_validator("suppressed_marker")
+    @classmethod
+    def _marker_is_not_a_number(cls, marker: str) -> str:
+        if not marker.strip() or any(ch.isdigit() for ch in marker):
+            raise ValueError("suppressed_marker must be visible and contain no digit")
+        return marker
 
 
 class TrustConfig(_Frozen):

@@ -28,6 +28,11 @@ def needs_config(trust: TrustConfig, catalogue_path: Path | None = None) -> Need
     """Load the catalogue and check it against the trust's outcomes and agencies."""
     catalogue = load_catalogue(catalogue_path)
     catalogue.check_references(trust.outcome_ids, (a.id for a in trust.agencies))
+    rule = rule_from_trust(
+        trust.disclosure.threshold,
+        trust.disclosure.rounding,
+        trust.disclosure.suppressed_marker,
+    )
     return NeedsConfig(
         catalogue=catalogue,
         trust_id=trust.id,
@@ -37,10 +42,7 @@ def needs_config(trust: TrustConfig, catalogue_path: Path | None = None) -> Need
             default_comparator=trust.benchmark.default_comparator.value,
             trend_periods=trust.benchmark.trend_periods,
             worsening_periods_to_flag=trust.benchmark.worsening_periods_to_flag,
+            disclosure=rule,
         ),
-        rule=rule_from_trust(
-            trust.disclosure.threshold,
-            trust.disclosure.rounding,
-            trust.disclosure.suppressed_marker,
-        ),
+        rule=rule,
     )

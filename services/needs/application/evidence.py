@@ -16,14 +16,10 @@ from services.needs.domain.analysis import (
     Measured,
     SeriesAssessment,
 )
-from services.needs.domain.catalogue import Comparator
 from services.needs.domain.disclosure import SuppressionRule
-from services.needs.domain.model import ANALYSED_KINDS, AreaKind, ReportedValue
+from services.needs.domain.model import AreaKind, ReportedValue
 from services.needs.domain.publication import (
-    Cell,
-    CellDisclosure,
     PublishedFigures,
-    disclose_period,
     published,
 )
 from shared.contracts.needs import (
@@ -43,39 +39,22 @@ class Publisher:
         self.data = data
         self.rule = rule
         self.trust_id = trust_id
-        self._tables: dict[str, dict[Cell, CellDisclosure]] = {}
 
     def figures(self, measured: Measured) -> PublishedFigures:
         """What may be shown of one value."""
         reported = measured.reported
-        disclosure = None
-        if reported.area_kind in ANALYSED_KINDS:
-            table = self._tables.get(reported.period)
-            if table is None:
-                table = disclose_period(
-                    self.data.cells_at(reported.period), self.data.indicator, self.rule
-                )
-                self._tables[reported.period] = table
-            cell = (reported.area_kind.value, reported.area_code, reported.breakdown_key)
-            disclosure = table.get(cell)
+        cell = (reported.area_kind.value, reported.area_code, reported.breakdown_key)
+        disclosure = self.data.disclosure_at(reported.period, self.rule).get(cell)
         return published(measured, self.data.indicator, disclosure, self.rule)
 
     def value(self, measured: Measured) -> PublishedValue:
         return PublishedValue(**asdict(self.figures(measured)))
 
     def benchmark(self, benchmark: Benchmark | None) -> BenchmarkEvidence | None:
-        """The benchmark as published: a trust benchmark is itself disclosure-controlled."""
+        """The benchmark as published: below national level it is disclosure-controlled."""
         if benchmark is None:
             return None
-        value = benchmark.value
-        if benchmark.comparator == Comparator.TRUST.value and benchmark.area_code is not None:
-            trust = self.data.at(
-                AreaKind.TRUST,
-                benchmark.area_code,
-                benchmark.sources[0].breakdown_key if benchmark.sources else "",
-                benchmark.period,
-            )
-            value = self.figures(trust).value if trust is not None else None
+        value = self.data.published_benchmark_value(benchmark, self.rule)
         return BenchmarkEvidence(
             comparator=benchmark.comparator,
             area_code=benchmark.area_code,

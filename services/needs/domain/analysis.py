@@ -1,35 +1,80 @@
 """Needs analysis: benchmark comparison, recent trend and vulnerable groups for one series.
 
-Gateshead Activity One, stages 1 and 2 (seed 000: "look at outcomes", "focus on particular
-groups"); Urbanham appendix 6 (compare with statistical neighbours, region and England;
-trends; vulnerable groups). The statistics are Fingertips' (``statistics.py``).
+Gateshead Activity One, stages 1 and 2 ("look at outcomes", "focus on particular groups");
+Urbanham appendix 6 (compare with statistical neighbours, region and England; trends;
+vulnerable groups). The statistics are Fingertips' (``statistics.py``).
 
-A series is (indicator, area, breakdown): the latest revision of each period. It is a need
-when, at its latest period, it is significantly worse than its benchmark, or worsening (a
-significant recent trend, or worse than the period before for the trust's configured number
-of periods), or, for a group within an area, significantly worse than the area's value for
-all children (a vulnerable group).
+A series is (indicator, area, breakdown): the latest revision of each period. A need is
+raised on evidence only, so that a trust with hundreds of series is not sent chasing
+noise. At its latest period a series is a need when it is
+- worse than its benchmark at 99.8% (the benchmark value outside the 99.8% limits), or
+- worsening: a significant recent trend by Fingertips' test (chi-squared above
+  qchisq(0.998, 1), slope stable when any one point is dropped; a run of raw
+  period-on-period worsenings is reported but is not evidence), or
+- for a group within an area, worse than the area's value for all children at 99.8%.
+Why 99.8% and not the 95% of Fingertips' display: screening every group of every area is
+many comparisons at once. PHE's Fingertips offers 99.8% limits for exactly this case
+(Public Health England, "Technical guide: confidence intervals", and the two-level
+benchmark comparison of Fingertips profiles), which keeps the chance that a series with no
+real difference is flagged near 0.1% per comparison, so a trust with 300 series sees about
+one spurious need per refresh instead of seventeen (a Bonferroni-style control of the
+family of comparisons, simpler to explain than a false-discovery rate and independent of
+how many series a refresh happens to touch). The comparison label shown beside a value
+stays at the indicator's configured level, as Fingertips shows it.
+
+No label of a hidden cell is published: a cell whose count the disclosure rule hides gets
+no comparison, trend, quintile or need reason ("worse" beside "a * is at least 1" pins a
+count), and neither does a comparison or trend that uses a hidden cell.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from statistics import fmean
 from typing import Final
 
 from services.needs.domain import statistics as st
+from services.needs.domain import trend as trend_marker
 from services.needs.domain.catalogue import Comparator, Indicator, ValueType
+from services.needs.domain.disclosure import NHS_DIGITAL, SuppressionRule
 from services.needs.domain.model import (
     ANALYSED_KINDS,
     AreaKind,
     Breakdown,
     ReportedValue,
     parse_breakdown_key,
-    parse_period,
 )
+from services.needs.domain.series import (
+    Benchmark,
+    IndicatorData,
+    Measured,
+    SeriesKey,
+    finite_mean,
+    measure,
+)
+
+__all__ = [
+    "NEED_CONFIDENCE",
+    "AnalysisSettings",
+    "Benchmark",
+    "IndicatorData",
+    "Measured",
+    "NeedReason",
+    "NeedTransition",
+    "SeriesAssessment",
+    "SeriesKey",
+    "affected_series",
+    "assess_series",
+    "consecutive_worsening",
+    "finite_mean",
+    "judge_recent_trend",
+    "measure",
+    "need_key",
+    "need_reasons",
+    "need_transition",
+]
 
 
 class NeedReason(StrEnum):
@@ -58,175 +103,28 @@ _TREND_TYPES: Final = {
 }
 
 
+NEED_CONFIDENCE: Final = st.ComparisonConfidence.CI998
+"""A need takes a difference significant at 99.8% (see the module docstring)."""
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
-    """The trust's benchmark settings (TrustConfig.benchmark)."""
+    """The trust's benchmark settings (TrustConfig.benchmark) and disclosure rule."""
 
     trust_id: str
     default_comparator: str = Comparator.ENGLAND.value
     trend_periods: int = st.TREND_POINTS
     worsening_periods_to_flag: int = 3
+    """How long a run of raw worsenings the evidence reports; not itself a reason."""
+    disclosure: SuppressionRule | None = NHS_DIGITAL
+    """Labels of cells hidden under this rule are withheld; None publishes none of them."""
 
-
-@dataclass(frozen=True)
-class Measured:
-    """A stored value with its statistic: the value and its 95% / 99.8% limits, if known."""
-
-    reported: ReportedValue
-    value: float | None
-    statistic: st.IndicatorValue | None
-
-    @property
-    def period(self) -> str:
-        return self.reported.period
-
-
-def measure(reported: ReportedValue, indicator: Indicator) -> Measured:
-    """The value and limits by the indicator's method (Wilson, Byar's, Student's t)."""
-    numerator, denominator = reported.numerator, reported.denominator
-    statistic: st.IndicatorValue | None = None
-    kind = indicator.value_type
-    if kind is ValueType.PROPORTION and numerator is not None and denominator is not None:
-        statistic = st.proportion(numerator, int(denominator), indicator.multiplier)
-    elif kind is ValueType.RATE and numerator is not None and denominator is not None:
-        statistic = st.crude_rate(numerator, denominator, indicator.multiplier)
-    elif kind is ValueType.COUNT and numerator is not None:
-        statistic = st.count_value(numerator)
-    elif (
-        kind in (ValueType.MEAN, ValueType.WAITING_TIME)
-        and reported.value is not None
-        and reported.standard_deviation is not None
-        and reported.denominator is not None
-        and reported.denominator >= 2
-    ):
-        statistic = st.mean_from_summary(
-            reported.value, reported.standard_deviation, int(reported.denominator)
-        )
-    value = statistic.value if statistic is not None else reported.value
-    return Measured(reported, value, statistic)
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """The value a series was compared with, and where it came from."""
-
-    comparator: str
-    area_code: str | None
-    period: str
-    value: float | None
-    sources: tuple[ReportedValue, ...] = ()
-
-
-SeriesKey = tuple[str, AreaKind, str, str]
-"""(indicator id, area kind, area code, breakdown key)."""
-
-
-class IndicatorData:
-    """Every current value of one indicator, indexed for analysis."""
-
-    def __init__(self, indicator: Indicator, values: Iterable[ReportedValue]) -> None:
-        self.indicator = indicator
-        self._cells: dict[tuple[AreaKind, str, str], dict[str, Measured]] = defaultdict(dict)
-        for reported in values:
-            if reported.indicator_id != indicator.id:
-                raise ValueError("values of another indicator")
-            cell = self._cells[(reported.area_kind, reported.area_code, reported.breakdown_key)]
-            known = cell.get(reported.period)
-            if known is None or known.reported.revision < reported.revision:
-                cell[reported.period] = measure(reported, indicator)
-
-    def series_keys(self) -> list[SeriesKey]:
-        """Every locality and trust series held, in a stable order."""
-        return sorted(
-            (self.indicator.id, kind, code, bk)
-            for kind, code, bk in self._cells
-            if kind in ANALYSED_KINDS
-        )
-
-    def series(self, kind: AreaKind, code: str, bk: str) -> list[Measured]:
-        """Oldest to newest; only the granularity with most periods (ties: the coarser)."""
-        cell = self._cells.get((kind, code, bk), {})
-        by_granularity: dict[str, list[Measured]] = defaultdict(list)
-        for measured in cell.values():
-            by_granularity[parse_period(measured.period).granularity].append(measured)
-        if not by_granularity:
-            return []
-        chosen = max(sorted(by_granularity), key=lambda g: len(by_granularity[g]))
-        return sorted(by_granularity[chosen], key=lambda m: parse_period(m.period))
-
-    def at(self, kind: AreaKind, code: str, bk: str, period: str) -> Measured | None:
-        return self._cells.get((kind, code, bk), {}).get(period)
-
-    def cells_at(self, period: str) -> list[Measured]:
-        """Every locality and trust value for a period (one disclosure table)."""
-        return [
-            cell[period]
-            for (kind, _, _), cell in sorted(self._cells.items())
-            if kind in ANALYSED_KINDS and period in cell
-        ]
-
-    def comparator_values(self) -> list[Measured]:
-        """Benchmark areas' values (England, region, statistical neighbours)."""
-        return [
-            measured
-            for (kind, _, _), cell in sorted(self._cells.items())
-            if kind not in ANALYSED_KINDS
-            for measured in cell.values()
-        ]
-
-    def benchmark(self, comparator: str, period: str, bk: str, trust_id: str) -> Benchmark | None:
-        """The comparator's value for the same period and group.
-
-        England and region: the area's value (a trust has one region; if several region codes
-        were submitted, the first by code). Statistical neighbours: the mean of the
-        neighbours' values. Trust: the trust's own value (for locally collected indicators).
-        """
-        if comparator == Comparator.STATISTICAL_NEIGHBOURS.value:
-            neighbours = [
-                m
-                for (kind, _, cell_bk), cell in sorted(self._cells.items())
-                if kind is AreaKind.STATISTICAL_NEIGHBOUR and cell_bk == bk
-                for m in (cell.get(period),)
-                if m is not None and m.value is not None
-            ]
-            if not neighbours:
-                return None
-            average = fmean(m.value for m in neighbours if m.value is not None)
-            return Benchmark(
-                comparator, None, period, average, tuple(m.reported for m in neighbours)
+    def __post_init__(self) -> None:
+        if self.trend_periods < st.TREND_POINTS:
+            raise ValueError(
+                f"trend_periods must be at least {st.TREND_POINTS}: Fingertips' recent trend "
+                "needs five points, so fewer would silently calculate no trend at all"
             )
-        kind = {
-            Comparator.ENGLAND.value: AreaKind.ENGLAND,
-            Comparator.REGION.value: AreaKind.REGION,
-            Comparator.TRUST.value: AreaKind.TRUST,
-        }[comparator]
-        codes = sorted(
-            code
-            for (k, code, cell_bk), cell in self._cells.items()
-            if k is kind and cell_bk == bk and period in cell
-        )
-        if kind is AreaKind.TRUST:
-            codes = [c for c in codes if c == trust_id]
-        if not codes:
-            return None
-        found = self._cells[(kind, codes[0], bk)][period]
-        return Benchmark(comparator, codes[0], period, found.value, (found.reported,))
-
-    def peers(self, kind: AreaKind, period: str, bk: str) -> list[float]:
-        """Values to rank an area among: localities among localities; the trust among its
-        statistical neighbours."""
-        wanted = (
-            {AreaKind.LOCALITY}
-            if kind is AreaKind.LOCALITY
-            else {AreaKind.TRUST, AreaKind.STATISTICAL_NEIGHBOUR}
-        )
-        return [
-            m.value
-            for (k, _, cell_bk), cell in self._cells.items()
-            if k in wanted and cell_bk == bk
-            for m in (cell.get(period),)
-            if m is not None and m.value is not None
-        ]
 
 
 @dataclass(frozen=True)
@@ -287,44 +185,49 @@ def need_key(indicator_id: str, kind: AreaKind, code: str, bk: str) -> str:
 def assess_series(
     data: IndicatorData, kind: AreaKind, code: str, bk: str, settings: AnalysisSettings
 ) -> SeriesAssessment | None:
-    """Compare, trend and judge one series at its latest period; None if it has no values."""
+    """Compare, trend and judge one series at its latest period; None if it has no values.
+
+    Labels that would tell something about a hidden count are withheld (module docstring).
+    """
     indicator = data.indicator
     series = data.series(kind, code, bk)
     if not series:
         return None
+    rule = settings.disclosure
     window = tuple(series[-settings.trend_periods :])
     latest = window[-1]
-    comparator = indicator.comparator_or(settings.default_comparator)
+    area_overall = data.at(kind, code, "", latest.period) if bk else None
     benchmark = None
+    comparator = indicator.comparator_or(settings.default_comparator)
     if not (comparator == Comparator.TRUST.value and kind is AreaKind.TRUST):
         benchmark = data.benchmark(comparator, latest.period, bk, settings.trust_id)
-    comparison = _compare(latest, benchmark.value if benchmark else None, indicator)
-    trend = judge_recent_trend(window, indicator)
-    worsening_run = consecutive_worsening(series, indicator.polarity)
-
-    area_overall = data.at(kind, code, "", latest.period) if bk else None
-    comparison_with_area = (
-        _compare(latest, area_overall.value, indicator) if area_overall is not None else None
+    if data.is_hidden(latest, rule):
+        return _withheld(data, (kind, code, bk), window, benchmark, area_overall)
+    benchmark_hidden = benchmark is not None and any(
+        data.is_hidden(data.at(r.area_kind, r.area_code, r.breakdown_key, r.period), rule)
+        for r in benchmark.sources
     )
-    peers = data.peers(kind, latest.period, bk)
+    benchmark_value = benchmark.value if benchmark is not None else None
+    comparison = _compare(latest, benchmark_value, indicator, indicator.confidence)
+    significantly_worse = _compare(latest, benchmark_value, indicator, NEED_CONFIDENCE)
+    if benchmark_hidden:
+        comparison = significantly_worse = st.BenchmarkComparison.WITHHELD
+    trend = judge_recent_trend(window, indicator)
+    if any(data.is_hidden(point, rule) for point in window):
+        trend = st.TrendJudgement.WITHHELD
+    comparison_with_area = None
+    if area_overall is not None:
+        comparison_with_area = (
+            st.BenchmarkComparison.WITHHELD
+            if data.is_hidden(area_overall, rule)
+            else _compare(latest, area_overall.value, indicator, NEED_CONFIDENCE)
+        )
+    peers = data.peers(kind, latest.period, bk, rule)
     quintile = (
         st.quintile_rank(latest.value, peers, indicator.polarity)
         if latest.value is not None and latest.value in peers
         else None
     )
-    worse = comparison in _WORSE
-    worsening = trend is st.TrendJudgement.WORSENING or (
-        worsening_run >= settings.worsening_periods_to_flag
-    )
-    reasons = []
-    if worse and worsening:
-        reasons.append(NeedReason.WORSE_AND_WORSENING)
-    if comparison_with_area in _WORSE:
-        reasons.append(NeedReason.VULNERABLE_GROUP)
-    if worse:
-        reasons.append(NeedReason.WORSE_THAN_BENCHMARK)
-    if worsening:
-        reasons.append(NeedReason.WORSENING)
     return SeriesAssessment(
         indicator=indicator,
         area_kind=kind,
@@ -334,22 +237,73 @@ def assess_series(
         benchmark=benchmark,
         comparison=comparison,
         trend=trend,
-        consecutive_worsening=worsening_run,
+        consecutive_worsening=consecutive_worsening(series, indicator.polarity),
         area_overall=area_overall,
         comparison_with_area=comparison_with_area,
         quintile=quintile,
-        reasons=tuple(reasons),
+        reasons=need_reasons(significantly_worse, trend, comparison_with_area),
+    )
+
+
+def need_reasons(
+    significantly_worse: st.BenchmarkComparison,
+    trend: st.TrendJudgement,
+    comparison_with_area: st.BenchmarkComparison | None,
+) -> tuple[NeedReason, ...]:
+    """The evidence that makes a series a need: worse at 99.8%, a significant worsening
+    trend, or a group worse than its area at 99.8% (module docstring)."""
+    worse = significantly_worse in _WORSE
+    worsening = trend is st.TrendJudgement.WORSENING
+    reasons = []
+    if worse and worsening:
+        reasons.append(NeedReason.WORSE_AND_WORSENING)
+    if comparison_with_area in _WORSE:
+        reasons.append(NeedReason.VULNERABLE_GROUP)
+    if worse:
+        reasons.append(NeedReason.WORSE_THAN_BENCHMARK)
+    if worsening:
+        reasons.append(NeedReason.WORSENING)
+    return tuple(reasons)
+
+
+def _withheld(
+    data: IndicatorData,
+    series: tuple[AreaKind, str, str],
+    window: tuple[Measured, ...],
+    benchmark: Benchmark | None,
+    area_overall: Measured | None,
+) -> SeriesAssessment:
+    """A series whose latest count is hidden: no label of it may be published (the
+    benchmark, another area's figure, is kept as evidence of what was compared with)."""
+    kind, code, bk = series
+    return SeriesAssessment(
+        indicator=data.indicator,
+        area_kind=kind,
+        area_code=code,
+        breakdown_key=bk,
+        points=window,
+        benchmark=benchmark,
+        comparison=st.BenchmarkComparison.WITHHELD,
+        trend=st.TrendJudgement.WITHHELD,
+        consecutive_worsening=0,
+        area_overall=area_overall,
+        comparison_with_area=st.BenchmarkComparison.WITHHELD if bk else None,
+        quintile=None,
+        reasons=(),
     )
 
 
 def _compare(
-    measured: Measured, benchmark_value: float | None, indicator: Indicator
+    measured: Measured,
+    benchmark_value: float | None,
+    indicator: Indicator,
+    confidence: st.ComparisonConfidence,
 ) -> st.BenchmarkComparison:
     statistic = measured.statistic
-    if statistic is None:
+    if statistic is None or benchmark_value is None or not math.isfinite(benchmark_value):
         return st.BenchmarkComparison.NOT_COMPARED
     return st.compare(
-        statistic.ci95, statistic.ci998, benchmark_value, indicator.polarity, indicator.confidence
+        statistic.ci95, statistic.ci998, benchmark_value, indicator.polarity, confidence
     )
 
 
@@ -358,7 +312,7 @@ def judge_recent_trend(points: Sequence[Measured], indicator: Indicator) -> st.T
     if any(p.statistic is None for p in points):
         return st.TrendJudgement.CANNOT_BE_CALCULATED
     trend_points = [
-        st.TrendPoint.of(
+        trend_marker.TrendPoint.of(
             p.statistic,
             p.reported.numerator,
             int(p.reported.denominator) if p.reported.denominator is not None else None,
@@ -366,8 +320,10 @@ def judge_recent_trend(points: Sequence[Measured], indicator: Indicator) -> st.T
         for p in points
         if p.statistic is not None
     ]
-    direction = st.recent_trend(trend_points, _TREND_TYPES[indicator.value_type]).direction
-    return st.judge_trend(direction, indicator.polarity)
+    direction = trend_marker.recent_trend(
+        trend_points, _TREND_TYPES[indicator.value_type]
+    ).direction
+    return trend_marker.judge_trend(direction, indicator.polarity)
 
 
 def consecutive_worsening(series: Sequence[Measured], polarity: st.Polarity) -> int:

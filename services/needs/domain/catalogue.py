@@ -1,6 +1,6 @@
 """The indicator catalogue: what each indicator measures and how it is judged.
 
-Indicators are data, not code (DOMAIN.md: "outcome frameworks are data, not code"). Every
+Indicators are data, not code (outcome frameworks are data, not code). Every
 indicator is tagged with the Every Child Matters outcome(s) it serves, has a value type that
 decides its interval method, a polarity that decides better/worse, a benchmark comparator
 and the one partner agency allowed to publish it (Urbanham appendix 6; Gateshead Activity
@@ -33,7 +33,7 @@ class ValueType(StrEnum):
 
 
 class Comparator(StrEnum):
-    """The benchmark an indicator is compared with (DOMAIN.md, Needs intelligence)."""
+    """The benchmark an indicator is compared with (Urbanham appendix 6)."""
 
     ENGLAND = "england"
     REGION = "region"
@@ -85,8 +85,18 @@ class Indicator:
     """CAF activity is evidence of unmet need per locality and need category (Durham 001)."""
     description: str = ""
     example: bool = True
+    comparator_range: tuple[float, float] | None = None
+    """Where a comparator's value (England, region, statistical neighbour) can plausibly
+    lie, in the indicator's unit: a value outside it is refused, which catches a figure on
+    the wrong scale (England's NEET 0.054, a fraction, sent for 5.4%)."""
 
     def __post_init__(self) -> None:
+        if self.comparator_range is not None and not (
+            0 <= self.comparator_range[0] < self.comparator_range[1]
+        ):
+            raise CatalogueError(
+                f"indicators.{self.id}.comparator_range: [low, high] with 0 <= low < high"
+            )
         if not self.outcomes:
             raise CatalogueError(f"indicators.{self.id}.outcomes: at least one outcome")
         if self.multiplier <= 0:
@@ -197,4 +207,16 @@ def _indicator(entry: Any) -> Indicator:
         caf_activity=bool(entry.get("caf_activity", False)),
         description=str(entry.get("description", "")),
         example=bool(entry.get("example", True)),
+        comparator_range=_range(where, entry.get("comparator_range")),
     )
+
+
+def _range(where: str, raw: Any) -> tuple[float, float] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) != 2:
+        raise CatalogueError(f"{where}.comparator_range: a list [low, high]")
+    try:
+        return (float(raw[0]), float(raw[1]))
+    except (TypeError, ValueError):
+        raise CatalogueError(f"{where}.comparator_range: numbers [low, high]") from None

@@ -1,11 +1,11 @@
 """Small-number suppression for published needs breakdowns.
 
-"Published breakdowns of small populations must not identify children" (DOMAIN.md, Needs
-intelligence; Urbanham appendix 6 asks for breakdowns by age, gender, ethnicity and
-locality). The rule is configurable (DOMAIN.md, Small-number suppression): NHS Digital's
-2018 rule is the default, the older suppress-1-to-5 rule and the secure research
-environments' threshold of 10 are alternatives. Whatever the rule, no published cell may
-be recoverable from the totals it sits in, so secondary suppression runs until stable.
+Published breakdowns of small populations must not identify children (Urbanham appendix 6
+asks for breakdowns by age, gender, ethnicity and locality). The rule is configurable:
+NHS Digital's small-number rule (2018) is the default; the older suppress-1-to-5 rule and
+the secure research environments' threshold of 10 are alternatives. Whatever the rule, no
+hidden count may be narrowed by a reader below the rule's protection range
+(``secondary.py``), across every declared relation and every earlier release.
 
 Callers get ``DisclosedCount`` values holding only what may be shown, never the raw count.
 """
@@ -13,10 +13,12 @@ Callers get ``DisclosedCount`` values holding only what may be shown, never the 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 from typing import Final, Generic, TypeVar
+
+from services.needs.domain.secondary import Table, suppress_until_safe
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
@@ -30,6 +32,8 @@ class SuppressionReason(StrEnum):
     """The count itself is small."""
     SECONDARY = "secondary"
     """The count is not small, but showing it would let a small one be worked out."""
+    EARLIER_RELEASE = "earlier release"
+    """An earlier release of the table hid it; showing it now would undo that release."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,28 @@ class SuppressionRule:
     symbol: str = "*"
 
     def __post_init__(self) -> None:
-        if self.threshold < 1:
-            raise ValueError("threshold must be at least 1")
+        if self.threshold < 2:
+            raise ValueError("threshold must be at least 2: a rule hiding no count is no rule")
         if self.rounding_base < 1:
             raise ValueError("rounding base must be at least 1")
+
+    @property
+    def protection_range(self) -> int:
+        """How wide a hidden count's feasible range must stay for every reader.
+
+        No narrower than a shown count's own rounding range (``rounding_base - 1``: a shown
+        10 under NHS Digital's rule is any of 8..12), so a hidden count is never known
+        better than a shown one; and never narrower than three possible values, so even
+        without rounding a reader cannot tell a hidden count down to one or two values.
+        """
+        return max(self.rounding_base - 1, 2)
+
+    def rounding_range(self, shown: int) -> tuple[int, int]:
+        """The counts that are shown as ``shown`` (8..12 for 10 under NHS Digital's rule)."""
+        if shown == 0:
+            return (0, 0)
+        half = self.rounding_base // 2
+        return (max(shown - half, self.threshold), shown + self.rounding_base - 1 - half)
 
     def is_small(self, count: int) -> bool:
         """Whether a count is primary-suppressed under this rule."""
@@ -65,7 +87,7 @@ class SuppressionRule:
 
 
 NHS_DIGITAL: Final = SuppressionRule("NHS Digital (2018)", threshold=8, rounding_base=5)
-"""Counts 1-7 suppressed, all others rounded to the nearest 5 (DOMAIN.md default)."""
+"""Counts 1-7 suppressed, all others rounded to the nearest 5 (the default)."""
 
 SUPPRESS_ONE_TO_FIVE: Final = SuppressionRule("Suppress 1-5", threshold=6)
 """The older rule: 1-5 suppressed, no rounding, plus secondary suppression."""
@@ -110,7 +132,7 @@ class AdditiveGroup(Generic[K]):
 def disclose_count(
     count: int, rule: SuppressionRule = NHS_DIGITAL, *, national: bool = False
 ) -> DisclosedCount:
-    """Primary suppression and rounding for a single count (DOMAIN.md).
+    """Primary suppression and rounding for a single count.
 
     National figures are shown unsuppressed and unrounded, as NHS Digital publishes them.
     """
@@ -123,42 +145,98 @@ def disclose_count(
     return DisclosedCount(rule.rounded(count))
 
 
+@dataclass(frozen=True)
+class Release(Generic[K]):
+    """One earlier publication of a table: what it held and which cells it hid.
+
+    Persist one per release of each table (for the needs service: one indicator and
+    period) and pass every earlier one to ``disclose_table``. ``counts`` are the true counts
+    of that moment (the stored revisions it used give them back), ``hidden`` the published
+    cells it showed as the marker, ``unpublished`` its cells that are never shown (a
+    complement or remainder); ``groups`` can be rebuilt from the cell keys.
+
+    Where only the decisions were kept, ``Release({}, (), hidden)`` still keeps those cells
+    hidden; with the counts and groups the check also covers a reader holding that release.
+    """
+
+    counts: Mapping[K, int]
+    groups: tuple[AdditiveGroup[K], ...]
+    hidden: frozenset[K]
+    unpublished: frozenset[K] = field(default_factory=frozenset)
+
+
+def release_of(
+    counts: Mapping[K, int],
+    groups: Iterable[AdditiveGroup[K]],
+    disclosed: Mapping[K, DisclosedCount],
+    unpublished: Iterable[K] = (),
+) -> Release[K]:
+    """The record of a release to persist, from what ``disclose_table`` decided."""
+    hidden_keys = frozenset(key for key, cell in disclosed.items() if cell.is_suppressed)
+    virtual = frozenset(unpublished)
+    return Release(dict(counts), tuple(groups), hidden_keys - virtual, virtual)
+
+
 def disclose_table(
     counts: Mapping[K, int],
     groups: Iterable[AdditiveGroup[K]],
     rule: SuppressionRule = NHS_DIGITAL,
     *,
     national: bool = False,
+    unpublished: Iterable[K] = (),
+    released: Sequence[Release[K]] = (),
 ) -> dict[K, DisclosedCount]:
-    """Primary then secondary suppression for a table of counts with totals.
+    """Primary then secondary suppression for a table of counts and its relations.
 
-    While any group has exactly one suppressed member (its total included), the smallest
-    other member is suppressed too: non-zero parts first (preferring one that also protects
-    another such group), then the total, then zero parts.
-    A final check solves the groups' equations exactly and keeps suppressing until no
-    hidden cell can be worked out (needed for 2-D tables, where every row and column can
-    hold two suppressed cells and one may still be determined). Groups must be consistent:
-    each total equals the sum of its parts (add an "unknown" part if it does not).
+    Counts below the threshold are hidden, and so is every cell an earlier release hid
+    (``released``: decisions persist, so a later release, event or API answer can never
+    undo one). Then, while some hidden count, or some small ``unpublished`` count (a
+    complement or remainder that is never shown but follows from shown ones), could be
+    narrowed by a reader below ``rule.protection_range`` -- by linear programming over the
+    shown counts, the relations, every earlier release and "a hidden count is at least 1" --
+    another shown cell is hidden: a non-zero part sharing a relation with it, smallest
+    first (``secondary.py``). Zeros are never hidden, so a hidden count is indeed at least
+    1. Groups must be consistent: each total equals the sum of its parts (add an
+    unpublished "remainder" part if it does not). Unpublished cells come back hidden.
     """
     group_list = tuple(groups)
-    _check_table(counts, group_list)
+    virtual = frozenset(unpublished)
+    _check_table(counts, group_list, virtual)
     if national:
         return {key: DisclosedCount(count) for key, count in counts.items()}
     primary = {key for key, count in counts.items() if rule.is_small(count)}
-    hidden = set(primary)
+    honoured = {
+        key
+        for release in released
+        for key in release.hidden
+        if counts.get(key, 0) > 0 and key not in virtual
+    }
+    hidden = (primary | honoured) - virtual
     if rule.secondary_suppression:
-        _suppress_until_safe(counts, group_list, hidden)
+        small = frozenset(key for key in virtual if rule.is_small(counts[key]))
+        current = Table(counts, group_list, frozenset(hidden), virtual)
+        suppress_until_safe(current, released, small, rule.protection_range, hidden)
     return {
-        key: (
-            DisclosedCount(rule.rounded(count))
-            if key not in hidden
-            else DisclosedCount(
-                None,
-                SuppressionReason.PRIMARY if key in primary else SuppressionReason.SECONDARY,
-            )
-        )
+        key: _disclosed(key, count, rule, hidden | virtual, primary, honoured)
         for key, count in counts.items()
     }
+
+
+def _disclosed(
+    key: K,
+    count: int,
+    rule: SuppressionRule,
+    hidden: set[K] | frozenset[K],
+    primary: set[K],
+    honoured: set[K],
+) -> DisclosedCount:
+    if key not in hidden:
+        return DisclosedCount(rule.rounded(count))
+    if key in primary:
+        return DisclosedCount(None, SuppressionReason.PRIMARY)
+    if key in honoured:
+        return DisclosedCount(None, SuppressionReason.EARLIER_RELEASE)
+    return DisclosedCount(None, SuppressionReason.SECONDARY)
 
 
 def may_publish_derived(
@@ -224,73 +302,6 @@ def recoverable_cells(
     }
 
 
-def _suppress_until_safe(
-    counts: Mapping[K, int], groups: tuple[AdditiveGroup[K], ...], hidden: set[K]
-) -> None:
-    order = {key: i for i, key in enumerate(counts)}
-    while True:
-        lonely = [g for g in groups if sum(m in hidden for m in g.members) == 1]
-        if lonely:
-            candidates = _ranked_candidates(counts, order, lonely[0], hidden, lonely[1:])
-            hidden.add(candidates[0])  # a group has a total and a part, so one is shown
-            continue
-        exposed = recoverable_cells(counts, groups, hidden)
-        if not exposed:
-            return
-        cell = min(exposed, key=order.__getitem__)
-        partner = _protecting_partner(counts, order, groups, hidden, cell)
-        if partner is None:
-            return
-        hidden.add(partner)
-
-
-def _protecting_partner(
-    counts: Mapping[K, int],
-    order: Mapping[K, int],
-    groups: tuple[AdditiveGroup[K], ...],
-    hidden: set[K],
-    cell: K,
-) -> K | None:
-    """A shown cell sharing a group with ``cell`` whose hiding makes ``cell`` unrecoverable."""
-    candidates = [
-        candidate
-        for group in groups
-        if cell in group.members
-        for candidate in _ranked_candidates(counts, order, group, hidden, ())
-    ]
-    candidates.sort(key=lambda k: (counts[k] == 0, counts[k], order[k]))
-    for candidate in candidates:
-        if cell not in recoverable_cells(counts, groups, hidden | {candidate}):
-            return candidate
-    if candidates:
-        return candidates[0]
-    rest = [key for key in counts if key not in hidden]
-    return min(rest, key=lambda k: (counts[k] == 0, counts[k], order[k]), default=None)
-
-
-def _ranked_candidates(
-    counts: Mapping[K, int],
-    order: Mapping[K, int],
-    group: AdditiveGroup[K],
-    hidden: set[K],
-    other_lonely: Sequence[AdditiveGroup[K]],
-) -> list[K]:
-    """Shown members of ``group``, best partner first.
-
-    Non-zero parts come before the total and zero parts last (hiding a zero says little);
-    then a cell that also sits in another group with one suppressed cell, since hiding it
-    protects both (a 2-D table then needs four cells, not six); then the smallest count.
-    """
-
-    def preference(key: K) -> tuple[int, int, int, int]:
-        count = counts[key]
-        rank = 2 if count == 0 else (1 if key == group.total else 0)
-        also_fixes = sum(key in g.members for g in other_lonely)
-        return (rank, -also_fixes, count, order[key])
-
-    return sorted((m for m in group.members if m not in hidden), key=preference)
-
-
 def _reduced_row_echelon(
     rows: list[list[Fraction]], width: int
 ) -> list[tuple[int, list[Fraction]]]:
@@ -315,9 +326,13 @@ def _reduced_row_echelon(
     return [(column, matrix[i]) for i, column in enumerate(pivot_columns)]
 
 
-def _check_table(counts: Mapping[K, int], groups: tuple[AdditiveGroup[K], ...]) -> None:
+def _check_table(
+    counts: Mapping[K, int], groups: tuple[AdditiveGroup[K], ...], unpublished: frozenset[K]
+) -> None:
     if any(count < 0 for count in counts.values()):
         raise ValueError("counts must not be negative")
+    if not unpublished <= counts.keys():
+        raise ValueError("unpublished cells need a count")
     for group in groups:
         missing = [key for key in group.members if key not in counts]
         if missing:

@@ -1,7 +1,7 @@
 """Indicator values as agencies submit them, and the rules a value must meet to be stored.
 
 Aggregates only: "published breakdowns of small populations must not identify children"
-(DOMAIN.md, Needs intelligence) starts with never accepting a record about one child, so a
+(Urbanham appendix 6) starts with never accepting a record about one child, so a
 value that looks individual-level (a denominator of one, an identifying breakdown key or
 value) is refused. Every refusal names the field and the rule (issue 3, item 2).
 
@@ -256,14 +256,29 @@ VALUE_TOLERANCE: Final = 0.01
 """A submitted value may differ from numerator/denominator x multiplier by 1% (rounding)."""
 
 
+ENGLAND_CODE: Final = "E92000001"
+"""The ONS code for England: one national figure per indicator and period."""
+
+DEFAULT_COMPARATOR_CODES: Final[Mapping[AreaKind, frozenset[str]]] = {
+    AreaKind.ENGLAND: frozenset({ENGLAND_CODE})
+}
+"""Comparator codes accepted when a trust configures none: England's only (region and
+statistical-neighbour codes are then open)."""
+
+
 def accept(
     submission: Submission,
     catalogue: Catalogue,
     *,
     trust_id: str,
     locality_ids: Collection[str],
+    comparator_codes: Mapping[AreaKind, Collection[str]] = DEFAULT_COMPARATOR_CODES,
 ) -> ReportedValue:
-    """Check every rule and return the value to store, or raise ``SubmissionRefused``."""
+    """Check every rule and return the value to store, or raise ``SubmissionRefused``.
+
+    ``comparator_codes``: the area codes the trust benchmarks against, by kind; a kind left
+    out accepts any code (two England codes for one period would give two benchmarks).
+    """
     indicator = catalogue.get(submission.indicator_id)
     if indicator is None:
         raise SubmissionRefused(
@@ -277,6 +292,7 @@ def accept(
             f"not {submission.agency!r}",
         )
     _check_area(submission, trust_id, locality_ids)
+    _check_comparator(submission, indicator, comparator_codes)
     parse_period(submission.period)
     breakdown = check_breakdown(submission.breakdown, indicator)
     numerator = _check_figures(submission, indicator)
@@ -308,6 +324,33 @@ def _check_area(submission: Submission, trust_id: str, locality_ids: Collection[
         )
 
 
+def _check_comparator(
+    submission: Submission, indicator: Indicator, codes: Mapping[AreaKind, Collection[str]]
+) -> None:
+    """Comparator codes from the trust's configuration; values on the indicator's scale."""
+    kind = submission.area_kind
+    if kind in ANALYSED_KINDS:
+        return
+    known = codes.get(kind)
+    if known is not None and submission.area_code not in known:
+        raise SubmissionRefused(
+            "area.code",
+            f"{submission.area_code!r} is not a {kind.value} code this trust benchmarks "
+            f"against; known: {', '.join(sorted(known))}",
+        )
+    value = submission.value
+    if value is None and submission.numerator is not None and submission.denominator:
+        value = submission.numerator / submission.denominator * indicator.multiplier
+    span = indicator.comparator_range
+    if value is not None and span is not None and not span[0] <= value <= span[1]:
+        raise SubmissionRefused(
+            "value",
+            f"{value:g} is outside {span[0]:g}-{span[1]:g} {indicator.unit}, where a "
+            f"{kind.value} figure for {indicator.id!r} lies; is it on another scale "
+            "(a fraction sent for a percentage)?",
+        )
+
+
 def _check_figures(submission: Submission, indicator: Indicator) -> int | None:
     """The figures must make sense for the value type; returns the whole numerator."""
     numerator, denominator, value = (
@@ -329,6 +372,10 @@ def _check_figures(submission: Submission, indicator: Indicator) -> int | None:
     kind = indicator.value_type
     if numerator is not None and numerator != int(numerator):
         raise SubmissionRefused("numerator", "must be a whole number of children or events")
+    if kind is ValueType.PROPORTION and value is not None and value > indicator.multiplier:
+        raise SubmissionRefused(
+            "value", f"a proportion lies between 0 and {indicator.multiplier:g}; got {value:g}"
+        )
     if kind in (ValueType.PROPORTION, ValueType.RATE):
         if ours or value is None:
             _require(numerator, "numerator", kind)

@@ -1,50 +1,53 @@
 """What of a value may be published: disclosure control applied to the needs service's tables.
 
-DOMAIN.md, Small-number suppression: sub-national counts are suppressed (1-7 by default)
-or rounded, and no cell may be recoverable from totals. Every output of the service (events,
-API, downloads) takes its figures from ``disclose_period`` so the same cells are hidden
-everywhere; publishing a cell in one place and hiding it in another would defeat the rule.
+NHS Digital's small-number rule (2018): sub-national counts 1-7 are suppressed, the others
+rounded to the nearest 5, and no cell may be recoverable from the others. Every output of
+the service (events, API, downloads) takes its figures from ``published`` over the same
+``disclose_cells`` tables so the same cells are hidden everywhere; publishing a cell in one
+place and hiding it in another would defeat the rule.
 
-The table for one indicator and period holds every locality and trust value, for all
-children and for each group, and the additive relations between them:
-- an area's value for all children is the sum of its groups along each dimension (and a
-  two-way group such as sex=female;age_band=10-14 sums into each of its one-way parents);
-- the trust's value is the sum of its localities' values, group by group.
-A relation whose parts fall short of the total gets an unpublished "remainder" cell, which
-only makes the check stricter; parts exceeding the total (overlapping categories) are not a
-relation and are left out. Trust-level counts are disclosure-controlled too: a trust total
-shown beside shown localities would give a hidden locality away. Comparator areas' figures
-(England, region, statistical neighbours) are other bodies' published statistics and pass
-through unchanged.
+A table (``relations.py``) holds one indicator's locality and trust counts, and those of
+each region and statistical neighbour (comparators below national level are other bodies'
+figures, but small counts of theirs are still children's counts, so the rule applies to
+them too), for all children and each group, for every period of a calendar year, with the
+relations between them. England's figures are national and pass through unchanged.
 
-Derived statistics (values, intervals) are withheld when a count they are built from is
-hidden. For a count indicator the value is the count, so it is shown rounded and its
-interval (which would give the exact count back) is withheld whenever counts are rounded.
+Published values and intervals are computed from the published figures (the rounded count
+and denominator), never from the exact ones: an exact 23.4% beside a rounded count and
+denominator would give the exact count back. A value built from a hidden count is withheld.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import math
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING
 
-from services.needs.domain.analysis import Measured
+from services.needs.domain import statistics as st
 from services.needs.domain.catalogue import Indicator, ValueType
 from services.needs.domain.disclosure import (
     NHS_DIGITAL,
-    AdditiveGroup,
     DisclosedCount,
+    Release,
     SuppressionRule,
     disclose_table,
     may_publish_derived,
+    release_of,
 )
-from services.needs.domain.model import ANALYSED_KINDS, AreaKind, breakdown_key
+from services.needs.domain.model import AreaKind
+from services.needs.domain.relations import (
+    DENOMINATOR,
+    NUMERATOR,
+    Key,
+    related_table,
+)
+
+if TYPE_CHECKING:
+    from services.needs.domain.series import Measured
 
 Cell = tuple[str, str, str]
 """(area kind, area code, breakdown key)."""
-
-_REMAINDER: Final = "~remainder"
 
 
 def rule_from_trust(threshold: int, rounding: int, marker: str) -> SuppressionRule:
@@ -58,7 +61,11 @@ def rule_from_trust(threshold: int, rounding: int, marker: str) -> SuppressionRu
 
 @dataclass(frozen=True)
 class CellDisclosure:
-    """What may be shown of one cell's numerator and denominator."""
+    """What may be shown of one cell's numerator and denominator.
+
+    ``complement_hidden``: the cell's complement (denominator minus numerator) is small,
+    so its numerator or denominator had to be hidden with it.
+    """
 
     numerator: DisclosedCount | None
     denominator: DisclosedCount | None
@@ -66,6 +73,16 @@ class CellDisclosure:
     @property
     def hidden(self) -> bool:
         return any(c is not None and c.is_suppressed for c in (self.numerator, self.denominator))
+
+
+@dataclass(frozen=True)
+class TableDisclosure:
+    """One table's decisions: what each cell may show, and the release record to persist."""
+
+    cells: dict[tuple[str, Cell], CellDisclosure]
+    """By (period, cell)."""
+    release: Release[Hashable]
+    """Pass it (with every earlier one) as ``released`` next time to keep its cells hidden."""
 
 
 @dataclass(frozen=True)
@@ -85,20 +102,58 @@ class PublishedFigures:
     revision: int
 
 
-def disclose_period(
-    cells: Sequence[Measured], indicator: Indicator, rule: SuppressionRule
-) -> dict[Cell, CellDisclosure]:
-    """Primary and secondary suppression of one indicator's table for one period."""
-    keyed = {_cell(m): m for m in cells if m.reported.area_kind in ANALYSED_KINDS}
-    numerators = {k: m.reported.numerator for k, m in keyed.items()}
-    denominators: dict[Cell, int | None] = {
-        k: _whole(m.reported.denominator) for k, m in keyed.items()
-    }
-    shown_numerators = (
-        _disclose_measure(numerators, rule) if indicator.has_counts else dict.fromkeys(keyed)
+def disclose_cells(
+    cells: Iterable[Measured],
+    indicator: Indicator,
+    rule: SuppressionRule,
+    *,
+    released: Sequence[Release[Hashable]] = (),
+) -> TableDisclosure:
+    """Primary and secondary suppression of one table (any periods; England excluded).
+
+    ``released``: every earlier release of the same table, as persisted from
+    ``TableDisclosure.release``. Cells hidden then stay hidden, and the check covers what a
+    reader holding those releases too can work out.
+    """
+    counts: dict[Key, int] = {}
+    for m in cells:
+        r = m.reported
+        if r.area_kind is AreaKind.ENGLAND:
+            continue
+        place = (r.period, r.area_kind.value, r.area_code, r.breakdown_key)
+        if indicator.has_counts and r.numerator is not None:
+            counts[(NUMERATOR, *place)] = r.numerator
+        whole = _whole(r.denominator)
+        if whole is not None:
+            counts[(DENOMINATOR, *place)] = whole
+    table = related_table(counts, complements=indicator.value_type is ValueType.PROPORTION)
+    disclosed = disclose_table(
+        table.counts, table.groups, rule, unpublished=table.unpublished, released=released
     )
-    shown_denominators = _disclose_measure(denominators, rule)
-    return {k: CellDisclosure(shown_numerators.get(k), shown_denominators.get(k)) for k in keyed}
+    places = {key[1:] for key in counts}
+    result = {
+        (period, (kind, code, bk)): CellDisclosure(
+            disclosed.get((NUMERATOR, period, kind, code, bk)),
+            disclosed.get((DENOMINATOR, period, kind, code, bk)),
+        )
+        for period, kind, code, bk in places
+    }
+    release = release_of(table.counts, table.groups, disclosed, table.unpublished)
+    return TableDisclosure(result, release)
+
+
+def disclose_period(
+    cells: Sequence[Measured],
+    indicator: Indicator,
+    rule: SuppressionRule,
+    *,
+    released: Sequence[Release[Hashable]] = (),
+) -> dict[Cell, CellDisclosure]:
+    """``disclose_cells`` for the cells of a single period, by cell."""
+    if len({m.period for m in cells}) > 1:
+        raise ValueError("cells of one period only; use disclose_cells for several")
+    table = disclose_cells(cells, indicator, rule, released=released)
+    return {cell: disclosure for (_, cell), disclosure in table.cells.items()}
 
 
 def published(
@@ -107,49 +162,96 @@ def published(
     disclosure: CellDisclosure | None,
     rule: SuppressionRule,
 ) -> PublishedFigures:
-    """The figures of one value that may be published; unchanged for comparator areas."""
-    reported, statistic = measured.reported, measured.statistic
-    if reported.area_kind not in ANALYSED_KINDS or disclosure is None:
-        return PublishedFigures(
-            period=reported.period,
-            value=measured.value,
-            lower95=statistic.lower95 if statistic else None,
-            upper95=statistic.upper95 if statistic else None,
-            lower998=statistic.lower998 if statistic else None,
-            upper998=statistic.upper998 if statistic else None,
-            count=reported.numerator,
-            denominator=reported.denominator,
-            count_suppressed=False,
-            value_note=None,
-            revision=reported.revision,
-        )
+    """The figures of one value that may be published, computed from the shown figures.
+
+    England's figures pass through. Below national level a value without a table decision
+    is disclosed on its own (the safe default for a caller that has no table).
+    """
+    reported = measured.reported
+    if reported.area_kind is AreaKind.ENGLAND:
+        return _as_reported(measured)
+    if disclosure is None:
+        table = disclose_cells([measured], indicator, rule)
+        disclosure = table.cells[(reported.period, _cell(measured))]
     counts = [c for c in (disclosure.numerator, disclosure.denominator) if c is not None]
     derived = may_publish_derived(counts, rule)
+    statistic: st.IndicatorValue | None = None
+    value: float | None = None
+    if derived:
+        value, statistic = _from_shown(measured, indicator, disclosure)
     note = None if derived else f"withheld: built from a count shown as {rule.symbol}"
-    value = measured.value if derived else None
-    intervals = derived and statistic is not None
-    if indicator.value_type is ValueType.COUNT:
-        value = None if disclosure.numerator is None else disclosure.numerator.shown
-        if rule.rounding_base > 1:
-            intervals = False
-            note = note or f"interval withheld: counts rounded to the nearest {rule.rounding_base}"
     return PublishedFigures(
         period=reported.period,
         value=value,
-        lower95=statistic.lower95 if intervals and statistic else None,
-        upper95=statistic.upper95 if intervals and statistic else None,
-        lower998=statistic.lower998 if intervals and statistic else None,
-        upper998=statistic.upper998 if intervals and statistic else None,
+        lower95=statistic.lower95 if statistic else None,
+        upper95=statistic.upper95 if statistic else None,
+        lower998=statistic.lower998 if statistic else None,
+        upper998=statistic.upper998 if statistic else None,
         count=disclosure.numerator.shown if disclosure.numerator is not None else None,
-        denominator=(
-            float(disclosure.denominator.shown)
-            if disclosure.denominator is not None and disclosure.denominator.shown is not None
-            else None
-        ),
+        denominator=_shown_denominator(measured, disclosure),
         count_suppressed=disclosure.hidden,
         value_note=note,
         revision=reported.revision,
     )
+
+
+def _as_reported(measured: Measured) -> PublishedFigures:
+    reported, statistic = measured.reported, measured.statistic
+    return PublishedFigures(
+        period=reported.period,
+        value=measured.value,
+        lower95=statistic.lower95 if statistic else None,
+        upper95=statistic.upper95 if statistic else None,
+        lower998=statistic.lower998 if statistic else None,
+        upper998=statistic.upper998 if statistic else None,
+        count=reported.numerator,
+        denominator=reported.denominator,
+        count_suppressed=False,
+        value_note=None,
+        revision=reported.revision,
+    )
+
+
+def _shown_denominator(measured: Measured, disclosure: CellDisclosure) -> float | None:
+    """The shown (rounded) denominator; a non-whole one (a population estimate) as given."""
+    if disclosure.denominator is not None:
+        shown = disclosure.denominator.shown
+        return float(shown) if shown is not None else None
+    return measured.reported.denominator
+
+
+def _from_shown(
+    measured: Measured, indicator: Indicator, disclosure: CellDisclosure
+) -> tuple[float | None, st.IndicatorValue | None]:
+    """Value and limits by the indicator's method, applied to the shown figures only."""
+    reported = measured.reported
+    count = disclosure.numerator.shown if disclosure.numerator is not None else None
+    denominator = _shown_denominator(measured, disclosure)
+    kind = indicator.value_type
+    statistic: st.IndicatorValue | None = None
+    try:
+        if kind is ValueType.PROPORTION and count is not None and denominator:
+            if count <= denominator:
+                statistic = st.proportion(count, int(denominator), indicator.multiplier)
+        elif kind is ValueType.RATE and count is not None and denominator:
+            statistic = st.crude_rate(count, denominator, indicator.multiplier)
+        elif kind is ValueType.COUNT and count is not None:
+            statistic = st.count_value(count)
+        elif kind in (ValueType.MEAN, ValueType.WAITING_TIME):
+            mean, spread = reported.value, reported.standard_deviation
+            if mean is None or not math.isfinite(mean):
+                return None, None
+            if spread is not None and denominator is not None and denominator >= 2:
+                statistic = st.mean_from_summary(mean, spread, int(denominator))
+            else:
+                return mean, None
+    except (ValueError, OverflowError, ZeroDivisionError):
+        statistic = None
+    if statistic is None or not all(
+        math.isfinite(v) for v in (statistic.value, statistic.lower998, statistic.upper998)
+    ):
+        return None, None
+    return statistic.value, statistic
 
 
 def _cell(measured: Measured) -> Cell:
@@ -158,51 +260,6 @@ def _cell(measured: Measured) -> Cell:
 
 
 def _whole(number: float | None) -> int | None:
-    if number is None or number != int(number):
+    if number is None or not math.isfinite(number) or number != int(number):
         return None
     return int(number)
-
-
-def _disclose_measure(
-    measure: Mapping[Cell, int | None], rule: SuppressionRule
-) -> dict[Cell, DisclosedCount]:
-    counts: dict[Hashable, int] = {k: v for k, v in measure.items() if v is not None}
-    groups = list(_additive_groups(counts))
-    for group in groups:
-        for part in group.parts:
-            if _is_remainder(part):
-                counts[part] = counts[group.total] - sum(
-                    counts[p] for p in group.parts if not _is_remainder(p)
-                )
-    disclosed = disclose_table(counts, groups, rule)
-    return {k: v for k, v in disclosed.items() if not _is_remainder(k)}  # type: ignore[misc]
-
-
-def _is_remainder(key: Hashable) -> bool:
-    return isinstance(key, tuple) and len(key) == 4 and key[0] == _REMAINDER
-
-
-def _additive_groups(counts: Mapping[Hashable, int]) -> Iterable[AdditiveGroup[Hashable]]:
-    """Groups whose parts do not exceed their total; a shortfall becomes a remainder cell."""
-    cells = [k for k in counts if isinstance(k, tuple) and len(k) == 3]
-    by_parent: dict[tuple[Cell, str], list[Cell]] = defaultdict(list)
-    for kind, code, bk in cells:
-        pairs = [tuple(part.split("=", 1)) for part in bk.split(";")] if bk else []
-        for i, (dimension, _) in enumerate(pairs):
-            parent = breakdown_key(tuple((d, v) for d, v in pairs[:i] + pairs[i + 1 :]))
-            by_parent[((kind, code, parent), dimension)].append((kind, code, bk))
-    localities = sorted(k for k in cells if k[0] == AreaKind.LOCALITY.value)
-    trusts = {(k[2]): k for k in cells if k[0] == AreaKind.TRUST.value}
-    for kind, code, bk in localities:
-        if bk in trusts:
-            by_parent[(trusts[bk], "locality")].append((kind, code, bk))
-    for (total, dimension), parts in sorted(by_parent.items()):
-        if total not in counts:
-            continue
-        spent = sum(counts[p] for p in parts)
-        if spent > counts[total]:
-            continue
-        members: list[Hashable] = list(parts)
-        if spent < counts[total]:
-            members.append((_REMAINDER, *total[:2], f"{total[2]}|{dimension}"))
-        yield AdditiveGroup(total, tuple(members))

@@ -1,24 +1,26 @@
 """Indicator statistics for the Assess stage: values, intervals, comparisons and trends.
 
-Implements the public Fingertips / PHE methods named in DOMAIN.md, "Indicator statistics
-(Fingertips / PHE methods)", so that a trust's needs analysis is judged the way national
-profiles judge it (Urbanham appendix 6: trends, and comparison with other areas).
+Implements the public Fingertips / PHE methods, so that a trust's needs analysis is judged
+the way national profiles judge it (Urbanham appendix 6: trends, and comparison with other areas).
 Sources: ukhsa-collaboration/PHEindicatormethods (`R/utils.R`, `R/Rates.R`, `R/DSR.R`,
 `R/Means.R`) and ukhsa-collaboration/fingertips-open (`PholioVisualisationWS/Analysis/`).
 
-Pure: standard library only. The chi-squared and Student's t quantiles are computed here
-(regularised incomplete gamma and beta functions inverted by bisection) so the service
-needs no scipy.
+Pure: standard library only (``distributions.py``; the recent trend is in ``trend.py``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist, fmean, stdev
 from typing import Final
+
+from services.needs.domain.distributions import chi_squared_cdf as chi_squared_cdf
+from services.needs.domain.distributions import chi_squared_quantile as chi_squared_quantile
+from services.needs.domain.distributions import student_t_cdf as student_t_cdf
+from services.needs.domain.distributions import student_t_quantile as student_t_quantile
 
 CONFIDENCE_95: Final = 0.95
 CONFIDENCE_998: Final = 0.998
@@ -44,12 +46,11 @@ DSR_MINIMUM_TOTAL_COUNT: Final = 10
 QUINTILE_MINIMUM_VALUES: Final = 4
 """Fingertips ValueCategoriesCalculator needs more than 3 values for percentile bounds."""
 
+NO_TREND_VALUE_TYPES: Final = frozenset({"count", "mean"})
+"""Value types Fingertips calculates no recent trend for (TrendMarkerCalculator)."""
+
 CI95_WIDTH_IN_STANDARD_ERRORS: Final = 3.92
 """se = (UCI95 - LCI95) / 3.92 in the recent-trend weights (TrendMarkerCalculator)."""
-
-_ITERATION_LIMIT: Final = 10_000
-_EPSILON: Final = 1e-16
-_TINY: Final = 1e-300
 
 
 class ValueType(StrEnum):
@@ -63,7 +64,7 @@ class ValueType(StrEnum):
 
 
 class Polarity(StrEnum):
-    """Whether a higher value is good news; decides better/worse wording (DOMAIN.md)."""
+    """Whether a higher value is good news; decides better/worse wording."""
 
     HIGH_IS_GOOD = "high is good"
     LOW_IS_GOOD = "low is good"
@@ -87,6 +88,8 @@ class BenchmarkComparison(StrEnum):
     HIGHER_998 = "higher (99.8%)"
     LOWER_998 = "lower (99.8%)"
     NOT_COMPARED = "not compared"
+    WITHHELD = "withheld"
+    """Not published: the comparison would tell something about a hidden count."""
 
 
 class ComparisonConfidence(StrEnum):
@@ -115,6 +118,8 @@ class TrendJudgement(StrEnum):
     DECREASING = "decreasing"
     NO_SIGNIFICANT_CHANGE = "no significant change"
     CANNOT_BE_CALCULATED = "cannot be calculated"
+    WITHHELD = "withheld"
+    """Not published: the trend would tell something about a hidden count."""
 
 
 class QuintileLabel(StrEnum):
@@ -179,7 +184,7 @@ class WithheldValue:
 
 
 # --------------------------------------------------------------------------------------
-# Distributions (pure Python; no scipy)
+# Distributions (pure Python, ``distributions.py``; no scipy)
 # --------------------------------------------------------------------------------------
 
 
@@ -189,158 +194,17 @@ def z_for(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
-def regularised_lower_gamma(a: float, x: float) -> float:
-    """P(a, x), by series below a + 1 and Lentz's continued fraction above.
-
-    Numerical Recipes (3rd edn) section 6.2; accurate to about 1e-15.
-    """
-    if a <= 0:
-        raise ValueError("shape must be positive")
-    if x <= 0:
-        return 0.0
-    log_prefix = -x + a * math.log(x) - math.lgamma(a)
-    if x < a + 1:
-        term = 1.0 / a
-        total = term
-        shape = a
-        for _ in range(_ITERATION_LIMIT):
-            shape += 1
-            term *= x / shape
-            total += term
-            if abs(term) < abs(total) * _EPSILON:
-                break
-        return min(1.0, total * math.exp(log_prefix))
-    b = x + 1 - a
-    c = 1 / _TINY
-    d = 1 / b
-    h = d
-    for i in range(1, _ITERATION_LIMIT):
-        an = -i * (i - a)
-        b += 2
-        d = an * d + b
-        d = _TINY if abs(d) < _TINY else d
-        c = b + an / c
-        c = _TINY if abs(c) < _TINY else c
-        d = 1 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1) < _EPSILON:
-            break
-    return max(0.0, 1.0 - math.exp(log_prefix) * h)
-
-
-def chi_squared_cdf(x: float, degrees_of_freedom: float) -> float:
-    """P(X <= x) for chi-squared with the given degrees of freedom."""
-    return regularised_lower_gamma(degrees_of_freedom / 2, x / 2)
-
-
-def chi_squared_quantile(p: float, degrees_of_freedom: float) -> float:
-    """R's qchisq(p, df) to about 1e-12 relative, by bisection on the CDF.
-
-    Needed for exact Poisson limits on small counts (PHEindicatormethods R/Rates.R).
-    """
-    if not 0 < p < 1:
-        raise ValueError("p must lie strictly between 0 and 1")
-    if degrees_of_freedom <= 0:
-        raise ValueError("degrees of freedom must be positive")
-    return _invert_increasing(lambda x: chi_squared_cdf(x, degrees_of_freedom), p, 0.0)
-
-
-def regularised_incomplete_beta(a: float, b: float, x: float) -> float:
-    """I_x(a, b) by Lentz's continued fraction (Numerical Recipes section 6.4)."""
-    if a <= 0 or b <= 0:
-        raise ValueError("shapes must be positive")
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _beta_continued_fraction(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _beta_continued_fraction(b, a, 1 - x) / b
-
-
-def student_t_cdf(t: float, degrees_of_freedom: float) -> float:
-    """P(T <= t) for Student's t."""
-    if degrees_of_freedom <= 0:
-        raise ValueError("degrees of freedom must be positive")
-    tail = 0.5 * regularised_incomplete_beta(
-        degrees_of_freedom / 2, 0.5, degrees_of_freedom / (degrees_of_freedom + t * t)
-    )
-    return 1 - tail if t >= 0 else tail
-
-
-def student_t_quantile(p: float, degrees_of_freedom: float) -> float:
-    """R's qt(p, df), for the mean's interval (PHEindicatormethods R/Means.R)."""
-    if not 0 < p < 1:
-        raise ValueError("p must lie strictly between 0 and 1")
-    if p < 0.5:
-        return -student_t_quantile(1 - p, degrees_of_freedom)
-    if p == 0.5:
-        return 0.0
-    return _invert_increasing(lambda t: student_t_cdf(t, degrees_of_freedom), p, 0.0)
-
-
-def _beta_continued_fraction(a: float, b: float, x: float) -> float:
-    qab = a + b
-    qap = a + 1
-    qam = a - 1
-    c = 1.0
-    d = 1 - qab * x / qap
-    d = _TINY if abs(d) < _TINY else d
-    d = 1 / d
-    h = d
-    for m in range(1, _ITERATION_LIMIT):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1 + aa * d
-        d = _TINY if abs(d) < _TINY else d
-        c = 1 + aa / c
-        c = _TINY if abs(c) < _TINY else c
-        d = 1 / d
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1 + aa * d
-        d = _TINY if abs(d) < _TINY else d
-        c = 1 + aa / c
-        c = _TINY if abs(c) < _TINY else c
-        d = 1 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1) < _EPSILON:
-            break
-    return h
-
-
-def _invert_increasing(cdf: Callable[[float], float], p: float, lower: float) -> float:
-    upper = 1.0
-    while cdf(upper) < p:
-        lower = upper
-        upper *= 2
-    for _ in range(_ITERATION_LIMIT):
-        middle = (lower + upper) / 2
-        if middle in (lower, upper) or upper - lower <= 1e-14 * upper:
-            break
-        if cdf(middle) < p:
-            lower = middle
-        else:
-            upper = middle
-    return (lower + upper) / 2
-
-
 # --------------------------------------------------------------------------------------
 # Intervals
 # --------------------------------------------------------------------------------------
 
 
 def wilson_limits(count: int, denominator: int, confidence: float) -> ConfidenceLimits:
-    """Wilson score limits for the proportion count/denominator (DOMAIN.md; R/utils.R).
+    """Wilson score limits for the proportion count/denominator (PHEindicatormethods R/utils.R).
 
     Kept within [0, 1] and around the proportion against floating-point rounding.
     """
-    _check_proportion(count, denominator)
+    check_proportion(count, denominator)
     z = z_for(confidence)
     p = count / denominator
     spread = z * math.sqrt(z * z + 4 * count * (1 - p))
@@ -351,7 +215,7 @@ def wilson_limits(count: int, denominator: int, confidence: float) -> Confidence
 
 
 def byars_limits(count: float, confidence: float) -> ConfidenceLimits:
-    """Byar's approximation to Poisson limits for a count (DOMAIN.md; R/utils.R).
+    """Byar's approximation to Poisson limits for a count (PHEindicatormethods R/utils.R).
 
     Only sound for counts of 10 or more; use ``count_limits`` to get the exact limits below.
     """
@@ -437,7 +301,7 @@ def directly_standardised_rate(
     """DSR with Dobson limits built on Byar's limits for the total count (R/DSR.R).
 
     Withheld when the total count is below 10, as PHEindicatormethods does ("dsr NA for
-    total count < 10"), because the Dobson interval is unreliable there (DOMAIN.md).
+    total count < 10"), because the Dobson interval is unreliable there.
     """
     if not strata:
         raise ValueError("at least one stratum is needed")
@@ -468,7 +332,7 @@ def directly_standardised_rate(
 def mean_from_summary(mean: float, standard_deviation: float, size: int) -> IndicatorValue:
     """Mean with Student's t limits (PHEindicatormethods phe_mean).
 
-    Waiting times are published as means (DOMAIN.md value type "mean").
+    Waiting times are published as means (value type "mean").
     """
     if size < 2:
         raise ValueError("a mean's interval needs at least two observations")
@@ -501,8 +365,8 @@ def compare(
 ) -> BenchmarkComparison:
     """Benchmark inside the area's interval -> similar; otherwise better/worse by polarity.
 
-    Fingertips SingleOverlappingCIsForOneCILevelComparer (DOMAIN.md, Indicator
-    statistics); each indicator picks 95% or 99.8%. Not compared when a value is missing.
+    Fingertips SingleOverlappingCIsForOneCILevelComparer; each indicator picks 95% or
+    99.8%. Not compared when a value is missing.
     """
     limits = area_ci95 if confidence is ComparisonConfidence.CI95 else area_ci998
     if limits is None or benchmark_value is None:
@@ -520,7 +384,7 @@ def compare_two_level(
 ) -> BenchmarkComparison:
     """Two-level variant: outside 95% -> better/worse; outside 99.8% too -> *_998.
 
-    Fingertips SingleOverlappingCIsForTwoCILevelsComparer (DOMAIN.md).
+    Fingertips SingleOverlappingCIsForTwoCILevelsComparer.
     """
     if area_ci95 is None or area_ci998 is None or benchmark_value is None:
         return BenchmarkComparison.NOT_COMPARED
@@ -546,157 +410,6 @@ def _by_polarity(*, area_is_higher: bool, polarity: Polarity) -> BenchmarkCompar
         return BenchmarkComparison.HIGHER if area_is_higher else BenchmarkComparison.LOWER
     good = area_is_higher == (polarity is Polarity.HIGH_IS_GOOD)
     return BenchmarkComparison.BETTER if good else BenchmarkComparison.WORSE
-
-
-# --------------------------------------------------------------------------------------
-# Recent trend
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """One period of an indicator's series; counts are needed for the proportion test."""
-
-    value: float
-    lower95: float
-    upper95: float
-    count: int | None = None
-    denominator: int | None = None
-
-    @classmethod
-    def of(
-        cls, value: IndicatorValue, count: int | None = None, denominator: int | None = None
-    ) -> TrendPoint:
-        return cls(value.value, value.lower95, value.upper95, count, denominator)
-
-
-@dataclass(frozen=True)
-class RecentTrend:
-    """Outcome of the recent-trend test, with the statistic kept for audit."""
-
-    direction: TrendDirection
-    chi_squared: float | None = None
-    points_used: int = 0
-
-
-def recent_trend(points: Sequence[TrendPoint], value_type: ValueType) -> RecentTrend:
-    """Fingertips recent-trend marker (DOMAIN.md, Indicator statistics).
-
-    ``points`` run oldest to newest; the five most recent are used. Proportions with a
-    count and denominator on every point use the chi-squared test for trend (Armitage);
-    everything else weighted least squares on the value with weight 1/se^2, se from the
-    95% limits. Significant when the statistic exceeds qchisq(0.998, 1) = 9.5495 and the
-    slope keeps its sign whichever one point is dropped (TrendMarkerCalculator).
-    """
-    if len(points) < TREND_POINTS:
-        return RecentTrend(TrendDirection.CANNOT_BE_CALCULATED)
-    recent = tuple(points[-TREND_POINTS:])
-    by_counts = value_type is ValueType.PROPORTION and all(
-        p.count is not None and p.denominator is not None for p in recent
-    )
-    if by_counts:
-        return _proportion_trend(recent)
-    return _weighted_trend(recent)
-
-
-def judge_trend(direction: TrendDirection, polarity: Polarity) -> TrendJudgement:
-    """Map a trend direction to improving/worsening by polarity, as Fingertips colours it."""
-    if direction is TrendDirection.NO_SIGNIFICANT_CHANGE:
-        return TrendJudgement.NO_SIGNIFICANT_CHANGE
-    if direction is TrendDirection.CANNOT_BE_CALCULATED:
-        return TrendJudgement.CANNOT_BE_CALCULATED
-    rising = direction is TrendDirection.INCREASING
-    if polarity is Polarity.NO_JUDGEMENT:
-        return TrendJudgement.INCREASING if rising else TrendJudgement.DECREASING
-    good = rising == (polarity is Polarity.HIGH_IS_GOOD)
-    return TrendJudgement.IMPROVING if good else TrendJudgement.WORSENING
-
-
-def _weighted_trend(points: tuple[TrendPoint, ...]) -> RecentTrend:
-    weights = []
-    for point in points:
-        standard_error = (point.upper95 - point.lower95) / CI95_WIDTH_IN_STANDARD_ERRORS
-        if not standard_error > 0:
-            return RecentTrend(TrendDirection.CANNOT_BE_CALCULATED)
-        weights.append(1 / standard_error**2)
-    times = [float(t) for t in range(1, len(points) + 1)]
-    values = [p.value for p in points]
-
-    slope, slope_variance = _weighted_slope(times, values, weights)
-    chi_squared = slope**2 / slope_variance
-    drop_one = [
-        _weighted_slope(_without(times, i), _without(values, i), _without(weights, i))[0]
-        for i in range(len(points))
-    ]
-    return _decide(slope, drop_one, chi_squared)
-
-
-def _weighted_slope(
-    times: Sequence[float], values: Sequence[float], weights: Sequence[float]
-) -> tuple[float, float]:
-    s_w = sum(weights)
-    s_wt = sum(w * t for w, t in zip(weights, times, strict=True))
-    s_wy = sum(w * y for w, y in zip(weights, values, strict=True))
-    s_wty = sum(w * t * y for w, t, y in zip(weights, times, values, strict=True))
-    s_wtt = sum(w * t * t for w, t in zip(weights, times, strict=True))
-    determinant = s_w * s_wtt - s_wt**2
-    return (s_w * s_wty - s_wt * s_wy) / determinant, s_w / determinant
-
-
-def _proportion_trend(points: tuple[TrendPoint, ...]) -> RecentTrend:
-    counts = [_known(p.count) for p in points]
-    denominators = [_known(p.denominator) for p in points]
-    for count, denominator in zip(counts, denominators, strict=True):
-        _check_proportion(count, denominator)
-    times = [float(t) for t in range(1, len(points) + 1)]
-
-    n_total = sum(denominators)
-    x_total = sum(counts)
-    s_xt = sum(x * t for x, t in zip(counts, times, strict=True))
-    s_nt = sum(n * t for n, t in zip(denominators, times, strict=True))
-    s_ntt = sum(n * t * t for n, t in zip(denominators, times, strict=True))
-    spread = n_total * s_ntt - s_nt**2
-    if x_total in (0, n_total) or spread <= 0:
-        return RecentTrend(TrendDirection.NO_SIGNIFICANT_CHANGE, 0.0, len(points))
-    # Armitage's chi-squared for trend in proportions, as TrendMarkerCalculator computes it.
-    direction = n_total * s_xt - x_total * s_nt
-    chi_squared = n_total * direction**2 / (x_total * (n_total - x_total) * spread)
-
-    # Fingertips checks outliers on the ordinary least-squares slope of logit(p); an
-    # empirical logit (+0.5) keeps it finite when a period has 0 or all events.
-    correction = 0.5 if any(x in (0, n) for x, n in zip(counts, denominators, strict=True)) else 0
-    logits = [
-        math.log((x + correction) / (n - x + correction))
-        for x, n in zip(counts, denominators, strict=True)
-    ]
-    ones = [1.0] * len(points)
-    drop_one = [
-        _weighted_slope(_without(times, i), _without(logits, i), _without(ones, i))[0]
-        for i in range(len(points))
-    ]
-    full_slope = _weighted_slope(times, logits, ones)[0]
-    if full_slope * direction <= 0:
-        return RecentTrend(TrendDirection.NO_SIGNIFICANT_CHANGE, chi_squared, len(points))
-    return _decide(direction, drop_one, chi_squared)
-
-
-def _decide(slope: float, drop_one: Sequence[float], chi_squared: float) -> RecentTrend:
-    same_sign = all(s * slope > 0 for s in drop_one) and slope != 0
-    if same_sign and chi_squared > TREND_CHI_SQUARED_CRITICAL:
-        direction = TrendDirection.INCREASING if slope > 0 else TrendDirection.DECREASING
-    else:
-        direction = TrendDirection.NO_SIGNIFICANT_CHANGE
-    return RecentTrend(direction, chi_squared, TREND_POINTS)
-
-
-def _without(items: Sequence[float], index: int) -> list[float]:
-    return [item for i, item in enumerate(items) if i != index]
-
-
-def _known(number: int | None) -> int:
-    if number is None:
-        raise ValueError("count and denominator are required")
-    return number
 
 
 # --------------------------------------------------------------------------------------
@@ -743,7 +456,7 @@ def quintile_rank(
     """Quintile of ``value`` among all comparator areas' values (including this area's).
 
     Bounds are Fingertips' linearly interpolated 20th/40th/60th/80th percentiles
-    (QuintilesCalculator); fewer than 4 values give no ranking (DOMAIN.md).
+    (QuintilesCalculator); fewer than 4 values give no ranking.
     """
     if len(comparator_values) < QUINTILE_MINIMUM_VALUES:
         return None
@@ -765,7 +478,7 @@ def _percentile(ordered: Sequence[float], fraction: float) -> float:
 
 
 def is_worse_and_worsening(comparison: BenchmarkComparison, trend: TrendJudgement) -> bool:
-    """The "red-red" headline flag: worse than the benchmark and worsening (DOMAIN.md)."""
+    """The "red-red" headline flag: worse than the benchmark and worsening."""
     worse = comparison in (BenchmarkComparison.WORSE, BenchmarkComparison.WORSE_998)
     return worse and trend is TrendJudgement.WORSENING
 
@@ -780,7 +493,7 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError("confidence must lie strictly between 0 and 1, e.g. 0.95")
 
 
-def _check_proportion(count: int, denominator: int) -> None:
+def check_proportion(count: int, denominator: int) -> None:
     if denominator <= 0:
         raise ValueError("denominator must be positive")
     if not 0 <= count <= denominator:

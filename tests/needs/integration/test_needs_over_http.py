@@ -134,7 +134,12 @@ async def test_http_ingest_scoping_disclosure_and_needs_assessments(
         derwentside = (await client.get("/localities/derwentside/comparisons", headers=jcu)).json()
         assert derwentside[0]["count"] == 60 and derwentside[0]["value"] == pytest.approx(6.0)
         assert derwentside[0]["compared_to_benchmark"] == "similar"
-        assert derwentside[0]["quintile"] is not None
+        # Hidden localities take no part in the ranking (their place would say something
+        # about them): three of five are left, fewer than the four Fingertips ranks among.
+        assert derwentside[0]["quintile"] is None
+        hidden = (await client.get("/localities/easington/comparisons", headers=jcu)).json()
+        assert hidden[0]["compared_to_benchmark"] == "withheld"
+        assert hidden[0]["recent_trend"] == "withheld" and hidden[0]["need_reason"] is None
 
         # Needs assessments: commissioners publish them; downloads are scoped and controlled.
         forbidden = await client.post("/needs-assessments", json={}, headers=easington_board)

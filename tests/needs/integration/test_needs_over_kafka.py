@@ -118,8 +118,9 @@ async def test_needs_are_identified_and_resolved_from_agency_values_on_kafka(
             "value": 20.0,
         }
         latest = evidence["latest"]
-        assert latest["period"] == "2024" and latest["value"] == pytest.approx(38.0)
-        assert latest["lower95"] < 38.0 < latest["upper95"]
+        # The published rate is built from the published (rounded) count: 75 / 2000 x 1000.
+        assert latest["period"] == "2024" and latest["value"] == pytest.approx(37.5)
+        assert latest["lower95"] < 37.5 < latest["upper95"]
         assert latest["count"] == 75 and latest["denominator"] == 2000  # rounded to 5
         assert [p["period"] for p in evidence["series"]] == list(YEARS)
         assert len(evidence["data_versions"]) == 6  # five periods and England's 2024 value

@@ -103,18 +103,21 @@ def test_a_locality_like_england_and_steady_is_not_a_need() -> None:
     assert not result.is_need
 
 
-def test_worsening_for_the_configured_number_of_periods_flags_a_need_without_significance() -> None:
+def test_raw_worsenings_without_a_significant_trend_are_reported_but_are_no_need() -> None:
+    # Issue 8: three raw period-on-period worsenings used to open a need on their own.
     values = [rate("sedgefield", y, n) for y, n in zip(YEARS[2:], (40, 41, 42), strict=True)]
     values.insert(0, rate("sedgefield", "2021", 39))
     result = assess(values, "sedgefield")
     assert result.consecutive_worsening == 3
     assert result.trend is TrendJudgement.CANNOT_BE_CALCULATED  # only four points
+    assert not result.is_need
+
+
+def test_a_significant_worsening_trend_alone_is_a_need() -> None:
+    values = [rate("sedgefield", y, n) for y, n in zip(YEARS, (40, 50, 60, 72, 85), strict=True)]
+    result = assess(values, "sedgefield")
+    assert result.trend is TrendJudgement.WORSENING
     assert result.reasons == (NeedReason.WORSENING,)
-    assert not assess(
-        values,
-        "sedgefield",
-        settings=AnalysisSettings("county-durham", worsening_periods_to_flag=4),
-    ).is_need
 
 
 def test_a_group_significantly_worse_than_its_locality_is_a_vulnerable_group() -> None:

@@ -20,6 +20,7 @@ from services.needs.domain.disclosure import (
     SUPPRESS_ONE_TO_FIVE,
     AdditiveGroup,
     DisclosedCount,
+    Release,
     SuppressionReason,
     SuppressionRule,
     breakdown_groups,
@@ -330,3 +331,29 @@ class TestDerivedStatistics:
     def test_a_rule_may_allow_complex_statistics(self) -> None:
         rule = SuppressionRule("complex statistics shown", 8, 5, withhold_derived_statistics=False)
         assert may_publish_derived([disclose_count(5, rule)], rule)
+
+
+class TestReleases:
+    def test_cells_hidden_by_an_earlier_release_stay_hidden(self) -> None:
+        # Girls were 3 last time; now 9, which alone would be shown.
+        counts = {"All": 40, "Girls": 9, "Boys": 31}
+        earlier = Release[str]({}, (), frozenset({"Girls", "Boys"}))
+        disclosed = disclose_table(
+            counts, breakdown_groups("All", ["Girls", "Boys"]), released=[earlier]
+        )
+        assert disclosed["Girls"] == DisclosedCount(None, SuppressionReason.EARLIER_RELEASE)
+        assert disclosed["Boys"].is_suppressed and disclosed["All"].shown == 40
+
+    def test_a_cell_shown_earlier_with_the_same_count_is_no_protection(self) -> None:
+        # Boys (12) were shown before; hiding them now beside the small Girls protects
+        # nothing (the smallest partner without history), so another cell is hidden.
+        groups = breakdown_groups("All", ["Girls", "Boys", "Other"])
+        first = {"All": 51, "Girls": 10, "Boys": 12, "Other": 29}
+        release = Release(first, groups, frozenset())
+        counts = {"All": 44, "Girls": 3, "Boys": 12, "Other": 29}
+        naive = disclose_table(counts, groups, SUPPRESS_ONE_TO_FIVE)
+        assert naive["Boys"].is_suppressed and not naive["Other"].is_suppressed
+        disclosed = disclose_table(counts, groups, SUPPRESS_ONE_TO_FIVE, released=[release])
+        assert disclosed["Girls"].is_suppressed
+        assert not disclosed["Boys"].is_suppressed
+        assert disclosed["Other"].is_suppressed or disclosed["All"].is_suppressed

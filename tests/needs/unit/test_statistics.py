@@ -32,7 +32,6 @@ from services.needs.domain.statistics import (
     StandardisationStratum,
     TrendDirection,
     TrendJudgement,
-    TrendPoint,
     ValueType,
     WithheldValue,
     byars_limits,
@@ -46,15 +45,14 @@ from services.needs.domain.statistics import (
     directly_standardised_rate,
     exact_poisson_limits,
     is_worse_and_worsening,
-    judge_trend,
     mean_from_summary,
     mean_value,
     proportion,
     quintile_rank,
-    recent_trend,
     student_t_quantile,
     wilson_limits,
 )
+from services.needs.domain.trend import TrendPoint, judge_trend, recent_trend
 
 
 def poisson_cdf(k: int, mean: float) -> float:

@@ -127,3 +127,26 @@ def test_a_resubmission_with_the_same_figures_has_the_same_digest() -> None:
     assert submit().digest() == submit().digest()
     assert submit().digest() != submit(numerator=51).digest()
     assert submit().digest() != submit(revision=2).digest()
+
+
+def test_a_comparator_on_the_wrong_scale_is_refused() -> None:
+    # Issue 8: England's NEET sent as the fraction 0.054 instead of 5.4%.
+    england = {"area_kind": AreaKind.ENGLAND, "area_code": "E92000001"}
+    figures = {"numerator": None, "denominator": None}
+    field, rule = refusal(**england, **figures, value=0.054)
+    assert field == "value" and "scale" in rule
+    assert submit(**england, **figures, value=5.4).value == 5.4
+
+
+def test_a_proportion_above_its_multiplier_is_refused() -> None:
+    region = {"area_kind": AreaKind.REGION, "area_code": "E12000001"}
+    attainment = {"indicator_id": "looked_after_attainment", "numerator": None}
+    field, rule = refusal(**region, **attainment, denominator=None, value=540.0)
+    assert field == "value" and "between 0 and 100" in rule
+
+
+def test_a_second_england_code_is_refused() -> None:
+    field, rule = refusal(
+        area_kind=AreaKind.ENGLAND, area_code="E92000002", numerator=None, value=5.4
+    )
+    assert field == "area.code" and "E92000001" in rule
