@@ -36,6 +36,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.registry import registry
 from shared.db import Database, plain_url
@@ -118,8 +119,7 @@ def projection_row(event: Event[Any]) -> tuple[Any, ...]:
 
 async def apply_projection(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     """The pipeline's handler: one COPY of the whole batch, inside the inbox transaction."""
-    raw = await uow.driver_connection()
-    await raw.copy_records_to_table(
+    await uow.connection.copy_records_to_table(
         "bench_projection",
         records=[projection_row(e) for e in events],
         columns=PROJECTION_COLUMNS,
@@ -848,7 +848,7 @@ class Bench:
                         settle(self.cfg.gc_freeze)
                         clock.start()  # from the first record: the group join is excluded
                     event = registry.decode(record.value)
-                    async with db.sessions() as session:
+                    async with AsyncSession(db.engine) as session:
                         session.add(
                             NaiveInboxRow(
                                 consumer=name,

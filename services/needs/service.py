@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from services.needs.adapters.unit_of_work import PostgresNeedsUnitOfWork, unit_of_work_factory
 from services.needs.application.config import NeedsConfig, needs_config
 from services.needs.entrypoints.consumers import when_indicator_values_are_submitted
-from services.needs.entrypoints.http import build_router
+from services.needs.entrypoints.http import build_routers
 from services.needs.settings import NeedsSettings
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
@@ -24,11 +25,12 @@ def config_of(ctx: ServiceContext) -> NeedsConfig:
 
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
-    return [build_router(ctx, config_of(ctx))]
+    """The composition root of the HTTP side: routers over PostgreSQL units of work."""
+    return build_routers(config_of(ctx), unit_of_work_factory(ctx.unit_of_work))
 
 
 def indicator_values(ctx: ServiceContext) -> BatchHandler:
-    return when_indicator_values_are_submitted(config_of(ctx))
+    return when_indicator_values_are_submitted(config_of(ctx), PostgresNeedsUnitOfWork)
 
 
 definition = ServiceDefinition(
