@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from services.needs.adapters.catalogue_file import load_catalogue
 from services.needs.adapters.unit_of_work import PostgresNeedsUnitOfWork, unit_of_work_factory
 from services.needs.application.config import NeedsConfig, needs_config
 from services.needs.entrypoints.consumers import when_indicator_values_are_submitted
@@ -20,7 +21,8 @@ def config_of(ctx: ServiceContext) -> NeedsConfig:
     """The process's needs configuration, loaded once and kept on the context."""
     found = ctx.state.get("needs_config")
     if not isinstance(found, NeedsConfig):
-        found = ctx.state["needs_config"] = needs_config(ctx.trust, NeedsSettings().catalogue)
+        catalogue = load_catalogue(NeedsSettings().catalogue)
+        found = ctx.state["needs_config"] = needs_config(ctx.trust, catalogue)
     return found
 
 
