@@ -61,10 +61,12 @@ def breaches(service: str, layer: str, module: Path) -> list[str]:
         elif name.startswith("services.") and not name.startswith(f"services.{service}"):
             found.append(f"imports another service's {name}")
     if layer != "domain":
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if SQL.search(node.value):
-                    found.append(f"holds SQL: {node.value[:60]!r}")
+        texts = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        ]
+        found.extend(f"holds SQL: {text[:60]!r}" for text in texts if SQL.search(text))
     return found
 
 

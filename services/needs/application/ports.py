@@ -130,9 +130,14 @@ class NeedsUnitOfWork(Protocol):
     """One transaction over the needs service's repositories and the events it publishes:
     state and events are committed together or not at all."""
 
-    values: ValueRepository
-    needs: NeedRepository
-    assessments: AssessmentRepository
+    @property
+    def values(self) -> ValueRepository: ...
+
+    @property
+    def needs(self) -> NeedRepository: ...
+
+    @property
+    def assessments(self) -> AssessmentRepository: ...
 
     def publish(
         self,

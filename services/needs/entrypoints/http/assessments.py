@@ -77,7 +77,7 @@ def assessments_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRoute
     @router.get(
         "/needs-assessments/{assessment_id}.csv",
         summary="Download a needs assessment's indicator table as CSV",
-        response_class=CsvResponse,
+        response_class=Response,  # errors are JSON: only the 200 is declared as CSV
         responses={
             200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
             **errors(*AUTHENTICATED, 404),
