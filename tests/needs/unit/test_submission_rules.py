@@ -127,3 +127,15 @@ def test_a_resubmission_with_the_same_figures_has_the_same_digest() -> None:
     assert submit().digest() == submit().digest()
     assert submit().digest() != submit(numerator=51).digest()
     assert submit().digest() != submit(revision=2).digest()
+
+
+def test_a_count_beyond_what_the_store_holds_is_refused() -> None:
+    assert refusal(numerator=2.0**63, denominator=2.0**64) == (
+        "numerator",
+        "must be at most 9223372036854775807",
+    )
+    assert submit(numerator=2**53, denominator=2.0**60).numerator == 2**53
+
+
+def test_a_note_with_a_nul_character_is_refused() -> None:
+    assert refusal(note="checked\x00") == ("note", "must not contain NUL characters")
