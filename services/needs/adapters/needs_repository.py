@@ -72,7 +72,6 @@ class PostgresNeeds:
             json.dumps(need.evidence),
             _json_or_none(need.resolution_evidence),
         )
-        need.events.clear()
 
     async def save(self, need: Need) -> None:
         await self.connection.execute(
@@ -83,7 +82,6 @@ class PostgresNeeds:
             need.resolved_at,
             _json_or_none(need.resolution_evidence),
         )
-        need.events.clear()
 
     async def find(self, *, areas: Sequence[Area] | None, state: NeedState | None) -> list[Need]:
         kinds, codes = _area_columns(areas)

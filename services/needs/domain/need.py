@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -46,8 +46,6 @@ class Need:
     state: NeedState = NeedState.OPEN
     resolved_at: datetime | None = None
     resolution_evidence: Mapping[str, Any] | None = None
-    events: list[NeedState] = field(default_factory=list, compare=False, repr=False)
-    """Changes of state made since the need was loaded (what a repository must save)."""
 
     @classmethod
     def identify(
@@ -67,7 +65,7 @@ class Need:
         need_id: uuid.UUID | None = None,
     ) -> Need:
         """Open a need with the evidence that found it."""
-        need = cls(
+        return cls(
             need_id=need_id or uuid.uuid4(),
             need_key=need_key,
             indicator_id=indicator_id,
@@ -81,8 +79,6 @@ class Need:
             identified_at=at,
             evidence=evidence,
         )
-        need.events.append(NeedState.OPEN)
-        return need
 
     @property
     def is_open(self) -> bool:
@@ -106,4 +102,3 @@ class Need:
         self.state = NeedState.RESOLVED
         self.resolved_at = at
         self.resolution_evidence = evidence
-        self.events.append(NeedState.RESOLVED)

@@ -33,7 +33,6 @@ def test_an_identified_need_is_open_for_its_locality_and_group() -> None:
     assert need.state is NeedState.OPEN and need.is_open
     assert need.locality == "derwentside"
     assert need.breakdown == (("looked_after", "yes"),)
-    assert need.events == [NeedState.OPEN]
 
 
 def test_resolving_records_when_and_on_what_evidence() -> None:
@@ -43,7 +42,6 @@ def test_resolving_records_when_and_on_what_evidence() -> None:
     assert need.resolved_at == OPENED + timedelta(days=90)
     assert need.resolution_evidence == {"comparison": "similar"}
     assert need.evidence == {"comparison": "worse"}  # as published when it opened
-    assert need.events == [NeedState.OPEN, NeedState.RESOLVED]
 
 
 def test_a_resolved_need_cannot_be_resolved_again() -> None:

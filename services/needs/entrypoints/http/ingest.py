@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from services.needs.application import queries
 from services.needs.application.config import NeedsConfig
 from services.needs.application.ingest import BatchRefused, Incoming, ingest
-from services.needs.application.ports import UnitOfWorkFactory
+from services.needs.application.ports import UnitOfWorkFactory, ValueRevision
 from services.needs.domain.model import AreaKind
 from services.needs.entrypoints.http.errors import AUTHENTICATED, errors, refusals_as_http
 from services.needs.entrypoints.http.models import (
@@ -91,18 +91,7 @@ def ingest_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
                 revisions = await queries.value_history(
                     uow, config, principal, indicator_id, (area_kind, area_code), period, breakdown
                 )
-        return [
-            ValueRevisionView(
-                seq=r.seq,
-                **{f: getattr(r.value, f) for f in _VALUE_FIELDS},
-                area_kind=r.value.area_kind.value,
-                breakdown_key=r.value.breakdown_key,
-                received_via=r.received_via,
-                source_event_id=r.source_event_id,
-                received_at=r.received_at,
-            )
-            for r in revisions
-        ]
+        return [revision_view(r) for r in revisions]
 
     @router.get(
         "/schemas/indicator-values.v1.json",
@@ -127,6 +116,18 @@ _VALUE_FIELDS = (
     "revision",
     "note",
 )
+
+
+def revision_view(r: ValueRevision) -> ValueRevisionView:
+    return ValueRevisionView(
+        seq=r.seq,
+        **{f: getattr(r.value, f) for f in _VALUE_FIELDS},
+        area_kind=r.value.area_kind.value,
+        breakdown_key=r.value.breakdown_key,
+        received_via=r.received_via,
+        source_event_id=r.source_event_id,
+        received_at=r.received_at,
+    )
 
 
 def inbound_json_schema() -> dict[str, Any]:
