@@ -14,7 +14,6 @@ import io
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,21 +92,29 @@ async def publish_assessment(
     )
     version = await uow.assessments.next_version(area)
     title = f"Needs assessment: {kind.value} {code}, version {version}"
+    assessment_id, now = uuid.uuid4(), datetime.now(UTC)
+    data_version = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:32]
+    body = {
+        "assessment_id": str(assessment_id),
+        "version": version,
+        "title": title,
+        "area": {"kind": kind.value, "code": code},
+        "trust": config.trust_id,
+        "published_at": now.isoformat(),
+        **_contents(config, summary, rows, [need_view(n) for n in needs]),
+        "data_version": data_version,
+        "data_versions": [dict(zip(DATA_VERSION_FIELDS, v, strict=True)) for v in versions],
+    }
     assessment = NeedsAssessment(
-        assessment_id=uuid.uuid4(),
+        assessment_id=assessment_id,
         area_kind=kind,
         area_code=code,
         version=version,
-        published_at=datetime.now(UTC),
+        published_at=now,
         requested_by=requested_by,
-        data_version=hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:32],
-        body={},
+        data_version=data_version,
+        body=body,
         csv=to_csv(rows, config.rule.symbol),
-    )
-    assessment = replace(
-        assessment,
-        body=_body(assessment, config, title, summary, rows, [need_view(n) for n in needs])
-        | {"data_versions": [dict(zip(DATA_VERSION_FIELDS, v, strict=True)) for v in versions]},
     )
     await uow.assessments.add(assessment)
     uow.publish(
@@ -128,22 +135,14 @@ async def publish_assessment(
     return assessment
 
 
-def _body(
-    a: NeedsAssessment,
+def _contents(
     config: NeedsConfig,
-    title: str,
     summary: AssessmentSummary,
     rows: list[dict[str, Any]],
     needs: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The JSON download: method, summary, indicator table, needs, groups, CAF activity."""
+    """The method, summary, indicator table, needs, vulnerable groups and CAF activity."""
     return {
-        "assessment_id": str(a.assessment_id),
-        "version": a.version,
-        "title": title,
-        "area": {"kind": a.area_kind.value, "code": a.area_code},
-        "trust": config.trust_id,
-        "published_at": a.published_at.isoformat(),
         "method": {
             "default_comparator": config.analysis.default_comparator,
             "trend_periods": config.analysis.trend_periods,
@@ -161,7 +160,6 @@ def _body(
             if config.catalogue[r["indicator_id"]].caf_activity
             and "need_category" in r["breakdown"]
         ],
-        "data_version": a.data_version,
     }
 
 
