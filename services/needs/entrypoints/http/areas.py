@@ -52,7 +52,7 @@ def areas_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/localities/{locality}/values",
         summary="A locality's values",
         response_model=list[AreaValue],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def locality_values(principal: Reader, locality: str, f: Filtered) -> list[Any]:
         with refusals_as_http():
@@ -63,7 +63,7 @@ def areas_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/localities/{locality}/comparisons",
         summary="A locality's comparisons with benchmarks, trends and flags",
         response_model=list[ComparisonRow],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def locality_comparisons(principal: Reader, locality: str, f: Filtered) -> list[Any]:
         with refusals_as_http():
@@ -74,7 +74,7 @@ def areas_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/trust/values",
         summary="The trust's values",
         response_model=list[AreaValue],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def trust_values(_: Reader, f: Filtered) -> list[Any]:
         return await values((AreaKind.TRUST, config.trust_id), f)
@@ -83,7 +83,7 @@ def areas_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/trust/comparisons",
         summary="The trust's comparisons",
         response_model=list[ComparisonRow],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def trust_comparisons(_: Reader, f: Filtered) -> list[Any]:
         return await comparisons((AreaKind.TRUST, config.trust_id), f)
@@ -92,7 +92,7 @@ def areas_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/comparators/{kind}/values",
         summary="Comparator areas' values (England, region, statistical neighbours)",
         response_model=list[AreaValue],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def comparator_values(_: Reader, kind: AreaKind, f: Filtered) -> list[Any]:
         if kind not in queries.COMPARATOR_KINDS:

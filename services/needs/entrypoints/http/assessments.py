@@ -37,7 +37,7 @@ def assessments_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRoute
         summary="Publish a new version of the needs assessment for areas",
         status_code=status.HTTP_201_CREATED,
         response_model=list[AssessmentView],
-        responses=errors(*AUTHENTICATED, 413),
+        responses=errors(*AUTHENTICATED, 413, 422),
     )
     async def create_assessments(
         principal: Commissioner, request: Annotated[AssessmentRequest | None, Body()] = None
@@ -69,7 +69,7 @@ def assessments_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRoute
         "/needs-assessments/{assessment_id}.json",
         summary="Download a needs assessment as JSON",
         response_model=AssessmentDocument,
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def assessment_json(principal: Reader, assessment_id: uuid.UUID) -> Any:
         return (await visible(principal, assessment_id)).body
@@ -80,7 +80,7 @@ def assessments_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRoute
         response_class=Response,  # errors are JSON: only the 200 is declared as CSV
         responses={
             200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-            **errors(*AUTHENTICATED, 404),
+            **errors(*AUTHENTICATED, 404, 422),
         },
     )
     async def assessment_csv(principal: Reader, assessment_id: uuid.UUID) -> CsvResponse:

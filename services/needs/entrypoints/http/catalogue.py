@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from services.needs.application import queries
 from services.needs.application.config import NeedsConfig
 from services.needs.domain.catalogue import Indicator
-from services.needs.entrypoints.http.errors import AUTHENTICATED, errors, refusals_as_http
+from services.needs.entrypoints.http.errors import SIGNED_IN, errors, refusals_as_http
 from services.needs.entrypoints.http.models import IndicatorView
 from shared.auth import Principal, current_principal
 
@@ -24,7 +24,7 @@ def catalogue_router(config: NeedsConfig) -> APIRouter:
         "/indicators",
         summary="The indicator catalogue",
         response_model=list[IndicatorView],
-        responses=errors(*AUTHENTICATED),
+        responses=errors(*SIGNED_IN, 422),
     )
     async def indicators(_: Caller, outcome: str | None = None) -> list[IndicatorView]:
         return [
@@ -37,7 +37,7 @@ def catalogue_router(config: NeedsConfig) -> APIRouter:
         "/indicators/{indicator_id}",
         summary="One indicator",
         response_model=IndicatorView,
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*SIGNED_IN, 404, 422),
     )
     async def indicator(_: Caller, indicator_id: str) -> IndicatorView:
         with refusals_as_http():

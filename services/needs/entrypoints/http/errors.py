@@ -34,12 +34,16 @@ _MEANINGS = {
     404: "The locality, indicator or assessment does not exist.",
     409: "A revision was already received with different figures.",
     413: "An event this request would publish exceeds the broker's size limit.",
-    422: "A parameter or the body broke a rule.",
+    422: "A parameter or the body broke a rule (listed on every operation with inputs).",
     503: "The token's signing keys are unavailable; retry later.",
 }
 
-AUTHENTICATED = (401, 403, 422, 503)
-"""What every route behind a token may answer besides success."""
+SIGNED_IN = (401, 503)
+"""What every route behind a token may answer besides success: no valid token, or no keys
+to check one with."""
+
+AUTHENTICATED = (*SIGNED_IN, 403)
+"""... and, behind a role or a scope, a caller without it."""
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

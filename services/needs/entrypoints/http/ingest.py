@@ -37,7 +37,7 @@ def ingest_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/indicator-values",
         summary="Submit a batch of aggregate indicator values",
         response_model=IngestAnswer,
-        responses=errors(*AUTHENTICATED, 409, 413),
+        responses=errors(*AUTHENTICATED, 409, 413, 422),
     )
     async def submit_values(
         principal: AgencyPublisher, batch: Annotated[IndicatorValueBatch, Body()]
@@ -72,7 +72,7 @@ def ingest_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/indicator-values/history",
         summary="Every revision an agency submitted for one indicator and area",
         response_model=list[ValueRevisionView],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def value_history(
         principal: AgencyPublisher,

@@ -36,7 +36,7 @@ def needs_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/localities/{locality}/needs",
         summary="A locality's needs",
         response_model=list[NeedView],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def locality_needs(
         principal: Reader,
@@ -55,7 +55,7 @@ def needs_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/trust/needs",
         summary="Trust-level needs",
         response_model=list[NeedView],
-        responses=errors(*AUTHENTICATED),
+        responses=errors(*AUTHENTICATED, 422),
     )
     async def trust_needs(
         _: Reader,
@@ -71,7 +71,7 @@ def needs_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         "/needs",
         summary="Needs across the areas the caller may see",
         response_model=list[NeedView],
-        responses=errors(*AUTHENTICATED, 404),
+        responses=errors(*AUTHENTICATED, 404, 422),
     )
     async def all_needs(
         principal: Reader,
