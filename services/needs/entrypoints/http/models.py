@@ -14,7 +14,25 @@ from shared.contracts.needs import PublishedValue as PublishedFigures
 class IndicatorValueBatch(BaseModel):
     """A batch of values from one agency; all are stored or none."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "values": [
+                        {
+                            "indicator_id": "neet_16_17",
+                            "agency": "durham-county-council",
+                            "area": {"kind": "locality", "code": "easington"},
+                            "period": "2024",
+                            "numerator": 50,
+                            "denominator": 1000,
+                        }
+                    ]
+                }
+            ]
+        },
+    )
 
     values: list[IndicatorValueSubmitted] = Field(min_length=1, max_length=5_000)
 
@@ -146,7 +164,9 @@ class AssessmentRequest(BaseModel):
     """Areas to assess: 'trust' and/or locality ids; empty means the trust and every
     locality."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"areas": ["trust", "easington"]}]}
+    )
 
     areas: list[str] = Field(default_factory=list, max_length=100)
 
