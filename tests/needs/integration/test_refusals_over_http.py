@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.broker, pytest.mark.database]
 
 
 def easington(**changes: object) -> dict[str, object]:
-    figures: dict[str, object] = {"numerator": 40, "denominator": 2000}
-    payload = value("teenage_conceptions", "locality", "easington", "2024", **figures)
+    payload = value(
+        "teenage_conceptions", "locality", "easington", "2024", numerator=40, denominator=2000
+    )
     return payload.model_dump(mode="json") | changes
 
 
