@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from opentelemetry import trace
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import MetaData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.auth import TokenVerifier
 from shared.contracts import registry
@@ -151,6 +154,15 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
     return app
 
 
+METRICS_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+"""The Prometheus text format `generate_latest` writes (`text/plain; version=0.0.4`)."""
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
+
+
 def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
     """`/healthz` (alive), `/readyz` (dependencies answer), `/metrics` (Prometheus)."""
 
@@ -158,7 +170,13 @@ def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": ctx.definition.name}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness", response_model=None)
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "A dependency does not answer."}},
+    )
     async def readyz() -> JSONResponse:
         checks = {
             "database": await ctx.db.ping(),
@@ -168,9 +186,15 @@ def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
         ready = all(checks.values())
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {METRICS_TYPE: {"schema": {"type": "string"}}}}},
+    )
     async def metrics() -> Response:
-        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(generate_latest(), media_type=METRICS_TYPE)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -186,6 +210,14 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def unparseable_body(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (e.g. not UTF-8) with a bare 400 string.
+        if exc.status_code == 400 and isinstance(exc.detail, str):
+            rule = f"{exc.detail}: send a JSON document encoded as UTF-8"
+            return JSONResponse({"detail": [{"field": "body", "rule": rule}]}, status_code=422)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(EventTooLarge)
     async def too_large(_: Request, exc: EventTooLarge) -> JSONResponse:

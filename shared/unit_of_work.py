@@ -1,13 +1,14 @@
 """Unit of work: one PostgreSQL transaction holding a state change and its events.
 
 One database API: `uow.connection`, an asyncpg connection inside the transaction, and
-`uow.savepoint()` for work that must live or die on its own within it. (`uow.session`, a
-SQLAlchemy ORM session on the same connection and transaction, remains only until the
-needs service's adapters move to the connection.)
+`uow.savepoint()` for work that must live or die on its own within it. Services wrap this
+platform unit of work in their own (e.g. the needs service's `NeedsUnitOfWork`), whose
+repositories are written against `uow.connection`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +17,6 @@ from typing import Self
 
 import asyncpg
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.contracts.registry import EventRegistry, registry
 from shared.db import Database
@@ -32,7 +31,6 @@ class UnitOfWork:
     everything back."""
 
     connection: asyncpg.Connection
-    session: AsyncSession
 
     def __init__(
         self,
@@ -52,19 +50,13 @@ class UnitOfWork:
         self._committed = False
 
     async def __aenter__(self) -> Self:
-        self.session = self.db.sessions()
-        await self.session.begin()
+        self._pool = await self.db.pool()
+        self.connection = await self._pool.acquire()
         try:
-            # SQLAlchemy's asyncpg adapter opens its transaction lazily, on the first
-            # statement it runs itself; statements sent on the driver connection before
-            # that would autocommit. So one statement goes through SQLAlchemy first.
-            conn = await self.session.connection()
-            await conn.execute(text("SELECT 1"))
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None and raw.is_in_transaction()
-            self.connection = raw
+            self._transaction = self.connection.transaction()
+            await self._transaction.start()
         except BaseException:
-            await self.session.close()
+            await self._pool.release(self.connection)
             raise
         return self
 
@@ -76,34 +68,24 @@ class UnitOfWork:
     ) -> None:
         try:
             if not self._committed:
-                await self.session.rollback()
+                # A transaction whose COMMIT failed is already over: the pool's reset on
+                # release rolls back whatever is left.
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    await self._transaction.rollback()
         finally:
-            await self.session.close()
-
-    async def driver_connection(self) -> asyncpg.Connection:
-        """The same connection as `uow.connection` (kept for callers not yet moved)."""
-        return self.connection
+            await self._pool.release(self.connection)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
-        """Run a block whose writes and staged events are undone together if it raises.
-
-        The SAVEPOINT is issued on the connection before the block runs (SQLAlchemy's
-        `begin_nested()` on a session defers it to the session's next statement, so
-        writes sent on the driver connection first would escape it).
-        """
-        await self.session.flush()
+        """Run a block whose writes and staged events are undone together if it raises."""
         staged = len(self.outgoing)
         savepoint = self.connection.transaction()
         await savepoint.start()
         try:
             yield
-            await self.session.flush()
         except BaseException:
             await savepoint.rollback()
             del self.outgoing[staged:]
-            # Objects added in the block must not be flushed later, outside the savepoint.
-            self.session.expunge_all()
             raise
         await savepoint.commit()
 
@@ -134,8 +116,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         """Write staged events to the outbox and commit, atomically."""
-        await self.session.flush()
         await stage(self.connection, self.outgoing, schema=self.db.schema)
-        await self.session.commit()
+        await self._transaction.commit()
         self._committed = True
         self.outgoing = []

@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.backbone.instrumented import Assigned, TimedInbox, TimedRelay, relay_process
 from bench.backbone.measure import (
@@ -420,7 +421,7 @@ class Bench:
                         settle(self.cfg.gc_freeze)
                         clock.start()  # from the first record: the group join is excluded
                     event = registry.decode(record.value)
-                    async with db.sessions() as session:
+                    async with AsyncSession(db.engine) as session:
                         session.add(
                             NaiveInboxRow(
                                 consumer=name,

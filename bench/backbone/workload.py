@@ -67,8 +67,7 @@ def projection_row(event: Event[Any]) -> tuple[Any, ...]:
 
 async def apply_projection(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     """The pipeline's handler: one COPY of the whole batch, inside the inbox transaction."""
-    raw = await uow.driver_connection()
-    await raw.copy_records_to_table(
+    await uow.connection.copy_records_to_table(
         "bench_projection",
         records=[projection_row(e) for e in events],
         columns=PROJECTION_COLUMNS,

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from services.needs.adapters.catalogue_file import load_catalogue
 from services.needs.adapters.tables import metadata
+from services.needs.adapters.unit_of_work import PostgresNeedsUnitOfWork, unit_of_work_factory
 from services.needs.application.config import NeedsConfig, needs_config
 from services.needs.entrypoints.consumers import when_indicator_values_are_submitted
-from services.needs.entrypoints.http import build_router
+from services.needs.entrypoints.http import build_routers
 from services.needs.settings import NeedsSettings
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
@@ -20,16 +22,18 @@ def config_of(ctx: ServiceContext) -> NeedsConfig:
     """The process's needs configuration, loaded once and kept on the context."""
     found = ctx.state.get("needs_config")
     if not isinstance(found, NeedsConfig):
-        found = ctx.state["needs_config"] = needs_config(ctx.trust, NeedsSettings().catalogue)
+        catalogue = load_catalogue(NeedsSettings().catalogue)
+        found = ctx.state["needs_config"] = needs_config(ctx.trust, catalogue)
     return found
 
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
-    return [build_router(ctx, config_of(ctx))]
+    """The composition root of the HTTP side: routers over PostgreSQL units of work."""
+    return build_routers(config_of(ctx), unit_of_work_factory(ctx.unit_of_work))
 
 
 def indicator_values(ctx: ServiceContext) -> BatchHandler:
-    return when_indicator_values_are_submitted(config_of(ctx))
+    return when_indicator_values_are_submitted(config_of(ctx), PostgresNeedsUnitOfWork)
 
 
 definition = ServiceDefinition(

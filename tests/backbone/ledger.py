@@ -65,8 +65,7 @@ async def produce(
 
 async def apply_ledger(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
     """Record each event; the upsert makes a double application visible."""
-    raw = await uow.driver_connection()
-    await raw.executemany(
+    await uow.connection.executemany(
         "INSERT INTO ledger_applied (event_id, subject, n) VALUES ($1, $2, $3) "
         "ON CONFLICT (event_id) DO UPDATE SET applied_count = ledger_applied.applied_count + 1",
         [(e.id, e.envelope.subject, int(e.payload.numerator)) for e in events],

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from services.needs.adapters.catalogue_file import load_catalogue
 from services.needs.domain.analysis import AnalysisSettings
 from services.needs.domain.catalogue import Catalogue
 from services.needs.domain.disclosure import SuppressionRule
@@ -24,9 +22,8 @@ class NeedsConfig:
     rule: SuppressionRule
 
 
-def needs_config(trust: TrustConfig, catalogue_path: Path | None = None) -> NeedsConfig:
-    """Load the catalogue and check it against the trust's outcomes and agencies."""
-    catalogue = load_catalogue(catalogue_path)
+def needs_config(trust: TrustConfig, catalogue: Catalogue) -> NeedsConfig:
+    """The trust's settings with its catalogue, checked against its outcomes and agencies."""
     catalogue.check_references(trust.outcome_ids, (a.id for a in trust.agencies))
     rule = rule_from_trust(
         trust.disclosure.threshold,

@@ -5,22 +5,24 @@ Invariants protected here:
   answers 422; the Kafka consumer retries event by event so only the bad ones are
   dead-lettered), and nothing of a refused batch is stored.
 - Needs events are published only on a change of state (opened, resolved), in the same
-  transaction as the stored values and the need row, and analyses of one indicator are
-  serialised by a transaction-scoped advisory lock, so a need is never opened twice.
+  transaction as the stored values and the need, and analyses of one indicator are
+  serialised (`ValueRepository.lock`) so a need is never opened twice.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from services.needs.adapters import repository
-from services.needs.adapters.tables import NeedRow
 from services.needs.application.config import NeedsConfig
 from services.needs.application.evidence import Publisher, contract_area
+from services.needs.application.ports import (
+    NeedsUnitOfWork,
+    RevisionsConflict,
+    StoreOutcome,
+)
 from services.needs.domain.analysis import (
     IndicatorData,
     NeedTransition,
@@ -37,9 +39,9 @@ from services.needs.domain.model import (
     SubmissionRefused,
     accept,
 )
+from services.needs.domain.need import Need
 from shared.contracts.needs import IndicatorValueSubmitted, NeedIdentified, NeedReason, NeedResolved
 from shared.envelope import Envelope
-from shared.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -130,26 +132,25 @@ def check_batch(items: Sequence[Incoming], config: NeedsConfig) -> list[Reported
 
 
 async def ingest(
-    items: Sequence[Incoming], uow: UnitOfWork, config: NeedsConfig, *, via: str
+    items: Sequence[Incoming], uow: NeedsUnitOfWork, config: NeedsConfig, *, via: str
 ) -> tuple[list[IngestResult], list[NeedChange]]:
     """Check, store and re-analyse a batch; stage needs events in ``uow`` (caller commits)."""
     accepted = check_batch(items, config)
     if not accepted:
         return [], []
-    conn = await uow.driver_connection()
-    await repository.lock_indicators(conn, (v.indicator_id for v in accepted))
+    await uow.values.lock(v.indicator_id for v in accepted)
     try:
-        outcomes = await repository.store_values(
-            conn, accepted, via=via, event_ids=[i.event.id if i.event else None for i in items]
+        outcomes = await uow.values.add(
+            accepted, via=via, event_ids=[i.event.id if i.event else None for i in items]
         )
-    except repository.RevisionsConflict as conflict:
+    except RevisionsConflict as conflict:
         raise BatchRefused(
             [Refusal(c.index, "revision", c.rule) for c in conflict.conflicts], conflict=True
         ) from conflict
     changed = [
         value
         for value, outcome in zip(accepted, outcomes, strict=True)
-        if outcome is repository.StoreOutcome.STORED
+        if outcome is StoreOutcome.STORED
     ]
     causes = {
         value.indicator_id: item.event
@@ -170,7 +171,7 @@ async def ingest(
 
 async def reanalyse(
     changed: Sequence[ReportedValue],
-    uow: UnitOfWork,
+    uow: NeedsUnitOfWork,
     config: NeedsConfig,
     causes: dict[str, Envelope],
 ) -> tuple[dict[tuple[str, str, str, str, str], int], list[NeedChange]]:
@@ -180,9 +181,8 @@ async def reanalyse(
     by_indicator: dict[str, list[ReportedValue]] = defaultdict(list)
     for value in changed:
         by_indicator[value.indicator_id].append(value)
-    conn = await uow.driver_connection()
-    values = await repository.current_values(conn, by_indicator)
-    open_needs = await repository.open_needs(uow.session, by_indicator)
+    values = await uow.values.current(by_indicator)
+    open_needs = await uow.needs.open_by_key(by_indicator)
     current_revisions = {v.identity: v.revision for held in values.values() for v in held}
     changes: list[NeedChange] = []
     now = datetime.now(UTC)
@@ -200,16 +200,15 @@ async def reanalyse(
                 continue
             cause = causes.get(indicator_id)
             if transition is NeedTransition.IDENTIFY:
-                identify(uow, assessment, publisher, now, cause)
+                await identify(uow, assessment, publisher, now, cause)
             elif held is not None:
-                resolve(uow, held, assessment, publisher, now, cause)
+                await resolve(uow, held, assessment, publisher, now, cause)
             changes.append(NeedChange(key, transition))
-    await uow.session.flush()
     return current_revisions, changes
 
 
-def identify(
-    uow: UnitOfWork,
+async def identify(
+    uow: NeedsUnitOfWork,
     assessment: SeriesAssessment,
     publisher: Publisher,
     now: datetime,
@@ -219,44 +218,41 @@ def identify(
     evidence = publisher.evidence(assessment)
     reasons = [NeedReason(r.value) for r in assessment.reasons]
     assert assessment.reason is not None
-    event = NeedIdentified(
-        need_id=uuid.uuid4(),
+    need = Need.identify(
         need_key=assessment.need_key,
         indicator_id=assessment.indicator.id,
-        indicator_name=assessment.indicator.name,
-        outcomes=list(assessment.indicator.outcomes),
-        area=contract_area(assessment.area_kind, assessment.area_code),
-        locality=_locality(assessment.area_kind, assessment.area_code),
-        breakdown=dict(assessment.breakdown),
+        area_kind=assessment.area_kind,
+        area_code=assessment.area_code,
+        breakdown_key=assessment.breakdown_key,
+        reason=assessment.reason.value,
+        reasons=tuple(r.value for r in reasons),
+        outcomes=tuple(assessment.indicator.outcomes),
         vulnerable_group=assessment.vulnerable_group,
-        reason=NeedReason(assessment.reason.value),
+        at=now,
+        evidence=evidence.model_dump(mode="json"),
+    )
+    await uow.needs.add(need)
+    event = NeedIdentified(
+        need_id=need.need_id,
+        need_key=need.need_key,
+        indicator_id=need.indicator_id,
+        indicator_name=assessment.indicator.name,
+        outcomes=list(need.outcomes),
+        area=contract_area(need.area_kind, need.area_code),
+        locality=need.locality,
+        breakdown=dict(need.breakdown),
+        vulnerable_group=need.vulnerable_group,
+        reason=NeedReason(need.reason),
         reasons=reasons,
         evidence=evidence,
         identified_at=now,
     )
-    uow.session.add(
-        NeedRow(
-            need_id=event.need_id,
-            need_key=event.need_key,
-            indicator_id=event.indicator_id,
-            area_kind=assessment.area_kind.value,
-            area_code=assessment.area_code,
-            breakdown_key=assessment.breakdown_key,
-            state="open",
-            reason=event.reason.value,
-            reasons=[r.value for r in reasons],
-            outcomes=event.outcomes,
-            vulnerable_group=event.vulnerable_group,
-            identified_at=now,
-            evidence=evidence.model_dump(mode="json"),
-        )
-    )
     uow.publish(event, subject=event.need_key, locality=event.locality, caused_by=cause)
 
 
-def resolve(
-    uow: UnitOfWork,
-    held: NeedRow,
+async def resolve(
+    uow: NeedsUnitOfWork,
+    held: Need,
     assessment: SeriesAssessment,
     publisher: Publisher,
     now: datetime,
@@ -264,22 +260,16 @@ def resolve(
 ) -> None:
     """Close a need and publish NeedResolved with the evidence that closed it."""
     evidence = publisher.evidence(assessment)
-    held.state = "resolved"
-    held.resolved_at = now
-    held.resolution_evidence = evidence.model_dump(mode="json")
-    uow.session.add(held)
+    held.resolve(at=now, evidence=evidence.model_dump(mode="json"))
+    await uow.needs.save(held)
     event = NeedResolved(
         need_id=held.need_id,
         need_key=held.need_key,
         indicator_id=held.indicator_id,
-        area=contract_area(assessment.area_kind, assessment.area_code),
-        locality=_locality(assessment.area_kind, assessment.area_code),
-        breakdown=dict(assessment.breakdown),
+        area=contract_area(held.area_kind, held.area_code),
+        locality=held.locality,
+        breakdown=dict(held.breakdown),
         evidence=evidence,
         resolved_at=now,
     )
     uow.publish(event, subject=event.need_key, locality=event.locality, caused_by=cause)
-
-
-def _locality(kind: AreaKind, code: str) -> str | None:
-    return code if kind is AreaKind.LOCALITY else None

@@ -252,6 +252,9 @@ class ReportedValue:
         return hashlib.sha256(figures.encode()).hexdigest()[:32]
 
 
+MAX_COUNT: Final = 2**63 - 1
+"""The largest count stored (a 64-bit integer): far beyond any number of children."""
+
 VALUE_TOLERANCE: Final = 0.01
 """A submitted value may differ from numerator/denominator x multiplier by 1% (rounding)."""
 
@@ -293,6 +296,8 @@ def accept(
         )
     _check_area(submission, trust_id, locality_ids)
     _check_comparator(submission, indicator, comparator_codes)
+    if submission.note is not None and "\x00" in submission.note:
+        raise SubmissionRefused("note", "must not contain NUL characters")
     parse_period(submission.period)
     breakdown = check_breakdown(submission.breakdown, indicator)
     numerator = _check_figures(submission, indicator)
@@ -376,6 +381,8 @@ def _check_figures(submission: Submission, indicator: Indicator) -> int | None:
         raise SubmissionRefused(
             "value", f"a proportion lies between 0 and {indicator.multiplier:g}; got {value:g}"
         )
+    if numerator is not None and numerator > MAX_COUNT:
+        raise SubmissionRefused("numerator", f"must be at most {MAX_COUNT}")
     if kind in (ValueType.PROPORTION, ValueType.RATE):
         if ours or value is None:
             _require(numerator, "numerator", kind)

@@ -7,19 +7,22 @@ the reason (shared/inbox.py); the rest of the batch is applied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from services.needs.application.config import NeedsConfig
 from services.needs.application.ingest import Incoming, ingest
+from services.needs.application.ports import NeedsUnitOfWork
 from shared.contracts.needs import IndicatorValueSubmitted
 from shared.envelope import Event
 from shared.inbox import BatchHandler
 from shared.unit_of_work import UnitOfWork
 
 
-def when_indicator_values_are_submitted(config: NeedsConfig) -> BatchHandler:
-    """The batch handler for the inbound topic."""
+def when_indicator_values_are_submitted(
+    config: NeedsConfig, needs_view: Callable[[UnitOfWork], NeedsUnitOfWork]
+) -> BatchHandler:
+    """The batch handler for the inbound topic, on the inbox's unit of work."""
 
     async def handle(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
         items = []
@@ -27,6 +30,6 @@ def when_indicator_values_are_submitted(config: NeedsConfig) -> BatchHandler:
             if not isinstance(event.payload, IndicatorValueSubmitted):
                 raise ValueError(f"type: {event.type} is not accepted on this topic")
             items.append(Incoming(event.payload, event.envelope))
-        await ingest(items, uow, config, via="kafka")
+        await ingest(items, needs_view(uow), config, via="kafka")
 
     return handle

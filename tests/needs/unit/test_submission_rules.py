@@ -150,3 +150,15 @@ def test_a_second_england_code_is_refused() -> None:
         area_kind=AreaKind.ENGLAND, area_code="E92000002", numerator=None, value=5.4
     )
     assert field == "area.code" and "E92000001" in rule
+
+
+def test_a_count_beyond_what_the_store_holds_is_refused() -> None:
+    assert refusal(numerator=2.0**63, denominator=2.0**64) == (
+        "numerator",
+        "must be at most 9223372036854775807",
+    )
+    assert submit(numerator=2**53, denominator=2.0**60).numerator == 2**53
+
+
+def test_a_note_with_a_nul_character_is_refused() -> None:
+    assert refusal(note="checked\x00") == ("note", "must not contain NUL characters")
