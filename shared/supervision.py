@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +53,12 @@ class Backoff:
     max_s: float = 10.0
     jitter_s: float = 0.5
     reset_after_s: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        """The wait before retry number `attempt` (0-based), for loops that are not a
+        single call `stamina` can wrap (e.g. restarting a process)."""
+        exponential = self.initial_s * 2.0 ** min(attempt, 30)
+        return min(self.max_s, exponential) + random.uniform(0, self.jitter_s)
 
 
 async def retry_with_backoff(
