@@ -47,7 +47,17 @@ def test_a_server_left_running_on_the_data_is_stopped_and_its_data_kept() -> Non
 def run_sql(server: EmbeddedPostgres, sql: str) -> str:
     """psql as the `postgres` user the embedded server trusts."""
     done = subprocess.run(
-        [server._bin("psql"), "-AtU", "postgres", "-h", "127.0.0.1", "-p", str(server.port), "-c", sql],
+        [
+            server._bin("psql"),
+            "-AtU",
+            "postgres",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            f"{server.port}",
+            "-c",
+            sql,
+        ],
         check=True,
         capture_output=True,
         text=True,
