@@ -1,10 +1,12 @@
 """The HTTP edge: what a request must pass before any of it is read or parsed.
 
 Two ASGI middlewares, outermost first:
-- `AuthenticateFirst`: every route except the operational and documentation ones needs a
-  valid bearer token, checked from the headers alone, so an anonymous caller cannot make
-  the service read (or buffer) a body at all. Routes still check roles and scope
-  themselves through `shared.auth` dependencies.
+- `AuthenticateFirst`: a request that carries a body (any method but GET, HEAD and
+  OPTIONS, or a body announced by its headers) needs a valid bearer token, checked from
+  the headers alone, so an anonymous caller cannot make the service read (or buffer) a
+  body at all: FastAPI reads a body before it runs a route's dependencies. Routes still
+  check the token, roles and scope through `shared.auth` dependencies; bodiless requests
+  (public schema downloads among them) are left to them.
 - `BodyLimit`: a body over the limit is refused with 413 before the application parses
   it, whether it announces its size (Content-Length) or streams (chunked).
 
@@ -23,7 +25,7 @@ from shared.auth import KeySetUnavailable, TokenRejected, TokenVerifier
 PUBLIC_PATHS = frozenset(
     {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 )
-"""Paths anyone may call: probes, Prometheus, and the API's own documentation."""
+"""Paths that need no token: probes, Prometheus, and the API's own documentation."""
 
 
 async def send_error(
@@ -48,6 +50,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _has_body(scope: Scope) -> bool:
+    if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    length = _header(scope, b"content-length")
+    announced = length is not None and length.strip() not in ("", "0")
+    return announced or _header(scope, b"transfer-encoding") is not None
+
+
 class AuthenticateFirst:
     """401 (or 503 while signing keys cannot be fetched) before the body is touched."""
 
@@ -56,7 +66,7 @@ class AuthenticateFirst:
         self.verifier = verifier
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS or not _has_body(scope):
             await self.app(scope, receive, send)
             return
         header = _header(scope, b"authorization")

@@ -156,7 +156,7 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
 
 def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
     """`/healthz` (liveness, with every component's state), `/readyz` (can take requests),
-    `/metrics` (Prometheus). See README.md, "Health and operations"."""
+    `/metrics` (Prometheus). README.md, "Operations", says what each means."""
 
     @app.get("/healthz", tags=["operations"], summary="Liveness", response_model=None)
     async def healthz() -> JSONResponse:
