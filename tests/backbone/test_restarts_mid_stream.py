@@ -138,7 +138,7 @@ async def test_a_broker_crash_and_restart_mid_stream_loses_nothing_and_doubles_n
     applied); Apache Kafka comes back with its log and the consumer's offsets."""
     home = Path("/tmp") / f"commissioning-restart-broker-{os.getpid()}"
     broker = broker_of_its_own(kind, home)
-    broker.start()
+    await asyncio.to_thread(broker.start)
     kafka = KafkaSettings(
         bootstrap_servers=broker.bootstrap_servers, topic_prefix=f"r{uuid.uuid4().hex[:8]}."
     )
