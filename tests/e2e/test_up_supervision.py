@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaError
 
 from shared.contracts import registry
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
+from shared.embedded import EmbeddedPostgres
 from shared.envelope import Envelope
 from shared.topics import INDICATOR_VALUES
 from tests.e2e.test_up import Platform, platform_up, service_ports
@@ -175,3 +176,31 @@ def test_up_restarts_whatever_dies_under_load_and_loses_nothing_acknowledged() -
             assert sum("exited unexpectedly" in line for line in platform.output) == 2 + durable
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_up_stops_a_postgresql_left_running_on_its_data_and_keeps_the_data() -> None:
+    """As after an `up` that died without its children noticing: the server is stopped
+    cleanly (fast shutdown) and started again on the same data; nothing is lost."""
+    data_dir = Path("/tmp") / f"commissioning-up-leftover-{os.getpid()}"
+    leftover = EmbeddedPostgres(data_dir / "postgres")
+    try:
+        leftover.start()
+        assert leftover.process is not None
+        asyncio.run(execute(leftover.url, "CREATE TABLE public.kept AS SELECT 7 AS n"))
+        with platform_up(data_dir, service_ports()) as platform:
+            stopped = f"stopped PostgreSQL (pid {leftover.process.pid}) left running"
+            assert any(stopped in line for line in platform.output), platform.output
+            assert leftover.process.poll() is not None
+            kept = asyncio.run(execute(platform.database_url, "SELECT n FROM public.kept"))
+            assert kept == 7
+    finally:
+        leftover.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def execute(url: str, sql: str) -> object:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()

@@ -78,3 +78,25 @@ def test_up_refuses_service_ports_already_in_use(
         assert Stack(data_dir=tmp_path, port_base=port).run() == 1
     assert f"port(s) {port} already in use" in capsys.readouterr().out
     assert not (tmp_path / "postgres").exists(), "nothing may be started"
+
+
+def test_up_refuses_a_data_dir_another_live_up_is_using(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.stack import Stack
+
+    (tmp_path / "up.pid").write_text(str(os.getppid()))  # a live process that is not us
+    assert Stack(data_dir=tmp_path, port_base=free_service_ports()).run() == 1
+    assert f"another commissioning up (pid {os.getppid()}) is running" in capsys.readouterr().out
+    assert not (tmp_path / "postgres").exists(), "nothing may be started"
+    assert (tmp_path / "up.pid").read_text() == str(os.getppid()), "its lock is left alone"
+
+
+def free_service_ports() -> int:
+    from shared.embedded import port_is_free
+    from shared.services import SERVICES
+
+    for base in range(24_000, 32_000, 10):
+        if all(port_is_free(base + i) for i in range(len(SERVICES))):
+            return base
+    raise RuntimeError("no free service ports")
