@@ -48,6 +48,11 @@ class ConsumerSpec:
     handler: Callable[[ServiceContext], BatchHandler]
 
 
+BackgroundTask = tuple[str, Callable[[asyncio.Event], Awaitable[None]]]
+"""A named loop (e.g. a delivery loop) run as `run(stop)` under the service's supervisor;
+it returns only once `stop` is set."""
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     """Everything `commissioning` needs to run, migrate and describe a service."""
@@ -59,6 +64,7 @@ class ServiceDefinition:
     migrations: Path
     routers: Callable[[ServiceContext], Sequence[Any]] = lambda _ctx: ()
     consumers: Sequence[ConsumerSpec] = ()
+    background: Callable[[ServiceContext], Sequence[BackgroundTask]] = lambda _ctx: ()
 
 
 @dataclass
@@ -128,6 +134,8 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
         ctx.supervisor.start("outbox-relay", ctx.relay.run, stop)
         for consumer in ctx.consumers:
             ctx.supervisor.start(consumer.name, consumer.run, stop)
+        for name, run in definition.background(ctx):
+            ctx.supervisor.start(name, run, stop)
         # Long-lived start-up objects need no more GC scans (bench/README.md: 15-40% on
         # the consumer's hot path).
         gc.freeze()

@@ -5,6 +5,7 @@ health, readiness and metrics endpoints an operator scrapes."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -356,3 +357,36 @@ async def test_a_relay_defect_is_raised_not_swallowed_and_the_relay_is_unhealthy
     with pytest.raises(KeyError):
         await relay.run(asyncio.Event())
     assert relay.is_healthy(asyncio.get_running_loop().time()) is False
+
+
+async def test_a_service_s_own_background_loop_is_supervised_too(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    schemas.append(unique_schema)
+    await upgrade(database_url, unique_schema, MIGRATIONS)
+    runs: list[str] = []
+
+    async def delivery_loop(stop: asyncio.Event) -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            raise ConnectionResetError("a defect on the first run")
+        await stop.wait()
+
+    definition = dataclasses.replace(LEDGER, background=lambda _: [("delivery", delivery_loop)])
+    settings = PlatformSettings(
+        kafka=kafka,
+        database=DatabaseSettings(DATABASE_URL=database_url, DATABASE_SCHEMA=unique_schema),
+        log_format="text",
+    )
+    app = create_app(definition, settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        await eventually(lambda: _true(len(runs) == 2), 30)
+        task = (await client.get("/healthz")).json()["tasks"]["delivery"]
+        assert task["restarts"] == 1 and task["last_error"].startswith("ConnectionResetError")
+
+
+async def _true(value: bool) -> bool:
+    return value
