@@ -151,7 +151,7 @@ def test_up_restarts_whatever_dies_under_load_and_loses_nothing_acknowledged() -
     data_dir = Path("/tmp") / f"commissioning-up-supervise-{os.getpid()}"
     try:
         with platform_up(data_dir, service_ports(), broker="auto") as platform:
-            durable = any("Apache Kafka" in line for line in platform.output)
+            durable = any("starting embedded Apache Kafka" in line for line in platform.output)
             load = Load(platform.bootstrap_servers)
             load.thread.start()
 
