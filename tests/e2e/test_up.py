@@ -185,6 +185,8 @@ def test_up_twice_on_the_same_data_loses_nothing_and_applies_nothing_twice() -> 
     jcu = mint_token(PlatformSettings().auth(trust.id), "e2e", [Role.JCU])
     try:
         with platform_up(data_dir, port_base) as platform:
+            warning = "WARNING: the embedded broker is Tansu with memory storage"
+            assert any(line.startswith(warning) for line in platform.output)
             for index, _ in enumerate(SERVICES):
                 status, body = get(f"http://127.0.0.1:{port_base + index}/readyz")
                 assert status == 200 and json.loads(body)["ready"] is True
