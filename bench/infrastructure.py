@@ -28,7 +28,7 @@ def infrastructure() -> Iterator[Infra]:
     data_dir = Path("/tmp") / f"commissioning-bench-pg-{os.getpid()}"
     with (
         running_database(data_dir, remove_data=True) as url,
-        running_broker() as bootstrap,
+        running_broker(data_dir.with_name(data_dir.name + "-broker")) as bootstrap,
     ):
         described = (
             "PostgreSQL from DATABASE_URL"

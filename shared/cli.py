@@ -334,7 +334,10 @@ def up(
 ) -> None:
     """Start the whole platform: embedded PostgreSQL and broker unless DATABASE_URL /
     KAFKA_BOOTSTRAP_SERVERS are set, topics, migrations, and every service as its own
-    process. Ctrl-C stops everything it started."""
+    process. The broker is Apache Kafka (durable) where Java 17+ and Maven are found, else
+    Tansu, which keeps nothing on disk (COMMISSIONING_BROKER chooses). While it runs, a
+    service, broker or PostgreSQL that dies is restarted and reported. Ctrl-C stops
+    everything it started."""
     from shared.stack import Stack
 
     stack = Stack(

@@ -120,22 +120,41 @@ def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
             )
 
 
-def refuse_if_running(pgdata: Path) -> None:
-    """Remove a stale postmaster.pid, but never start a second server on live data."""
+def stop_leftover_server(pgdata: Path, timeout_s: float = 60.0) -> int | None:
+    """Stop a server an earlier run left on this data (fast shutdown: its transactions
+    roll back, nothing committed is lost) and clear a stale postmaster.pid. Returns the pid
+    of the server stopped, if any. `up` refuses to run twice on one data directory before
+    it gets here, so a live server is always a leftover."""
     pid_file = pgdata / "postmaster.pid"
     if not pid_file.exists():
-        return
+        return None
     try:
         pid = int(pid_file.read_text().split("\n", 1)[0])
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except (ValueError, OSError):
         comm = ""
-    if comm.startswith("postgres"):
-        raise RuntimeError(
-            f"a PostgreSQL server (pid {pid}) is already running on {pgdata}; stop it "
-            "(or the `commissioning up` that started it) before starting another"
-        )
-    pid_file.unlink()
+    if not comm.startswith("postgres"):
+        pid_file.unlink()
+        return None
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout_s
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)  # crash recovery on the next start replays the WAL
+        while alive(pid):
+            time.sleep(0.1)
+    pid_file.unlink(missing_ok=True)
+    return pid
+
+
+def alive(pid: int) -> bool:
+    """The process exists and has not exited (a zombie has, whoever reaps it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 @dataclass
@@ -145,6 +164,8 @@ class EmbeddedPostgres:
     data_dir: Path
     port: int = 0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    stopped_leftover: int | None = None
+    """The pid of a server an earlier run left running on this data, stopped by start()."""
 
     @property
     def url(self) -> str:
@@ -192,7 +213,7 @@ class EmbeddedPostgres:
                 user=uid,
                 group=gid,
             )
-        refuse_if_running(pgdata)
+        self.stopped_leftover = stop_leftover_server(pgdata)
         log = open(self.data_dir / "postgres.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
             [
@@ -254,6 +275,7 @@ class EmbeddedKafka:
     """The Tansu broker with memory storage: everything is gone when it stops."""
 
     port: int = 0
+    durable: bool = False
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 

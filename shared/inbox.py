@@ -40,6 +40,7 @@ from shared.envelope import Event, header_value
 from shared.kafka import consumer as make_consumer
 from shared.kafka import producer as make_producer
 from shared.settings import KafkaSettings
+from shared.supervision import Backoff, retry_with_backoff
 from shared.telemetry import (
     BATCH_SECONDS,
     CONSUMER_LAG,
@@ -57,6 +58,9 @@ log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
 """Applies a batch of new (never before applied) events inside the unit of work."""
+
+
+CONSUMER_BACKOFF = Backoff(initial_s=0.2, max_s=5.0, jitter_s=0.5)
 
 
 class TransientError(Exception):
@@ -133,7 +137,7 @@ class InboxConsumer:
         source: str,
         trust: str,
         events: EventRegistry = registry,
-        retry_backoff_s: float = 1.0,
+        backoff: Backoff = CONSUMER_BACKOFF,
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -143,34 +147,45 @@ class InboxConsumer:
         self.source = source
         self.trust = trust
         self.events = events
-        self.retry_backoff_s = retry_backoff_s
+        self.backoff = backoff
         self.ready = False
+        self.last_error: str | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set."""
-        while not stop.is_set():
-            try:
-                await self._consume(stop)
-            except (OSError, KafkaError) as exc:
-                log.warning("consumer %s lost the broker, reconnecting: %r", self.name, exc)
-                await asyncio.sleep(self.retry_backoff_s)
-            except Exception:
-                # A defect, not bad input (that is dead-lettered): restart from the last
-                # committed offsets rather than die, and say so loudly.
-                log.exception("consumer %s failed; restarting from committed offsets", self.name)
-                await asyncio.sleep(self.retry_backoff_s * 5)
+        """Consume until `stop` is set. A lost broker is reconnected with back-off and
+        jitter; a defect (not bad input: that is dead-lettered) is raised to the
+        supervisor, which restarts the consumer from its committed offsets and reports it."""
+        try:
+            await retry_with_backoff(
+                lambda: self._consume(stop),
+                stop=stop,
+                transient=self._note_failure,
+                on_retry=lambda exc: log.warning(
+                    "consumer %s lost the broker, reconnecting: %r", self.name, exc
+                ),
+                backoff=self.backoff,
+            )
+        except (OSError, KafkaError):
+            if not stop.is_set():
+                raise
+
+    def _note_failure(self, exc: BaseException) -> bool:
+        """Record any failure for health; true for a broker outage worth retrying here."""
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        return isinstance(exc, OSError | KafkaError)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         self._consumer = make_consumer(
             self.kafka, *self.topics, group_id=self.name, client_id=self.name
         )
         self._dlq = make_producer(self.kafka, client_id=f"{self.name}-dlq")
-        await self._dlq.start()
-        await self._consumer.start()
-        self.ready = True
         try:
+            await self._dlq.start()
+            await self._consumer.start()
+            self.ready = True
+            self.last_error = None
             while not stop.is_set():
                 batch = await self._consumer.getmany(timeout_ms=200)
                 if not batch:
@@ -186,18 +201,23 @@ class InboxConsumer:
     ) -> None:
         """Apply a batch, retrying transient failures; commit offsets once it is applied."""
         assert self._consumer is not None
-        while True:
-            try:
-                await self.process(batch)
-                break
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
+
+        def retry_on(exc: BaseException) -> bool:
+            if is_transient(exc):
+                self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("consumer %s: transient failure, retrying batch: %r", self.name, exc)
-                if stop.is_set():
-                    # Leave the offsets uncommitted: the next owner re-reads the batch.
-                    return
-                await asyncio.sleep(self.retry_backoff_s)
+                return True
+            return False
+
+        try:
+            await retry_with_backoff(
+                lambda: self.process(batch), stop=stop, transient=retry_on, backoff=self.backoff
+            )
+        except Exception as exc:
+            if stop.is_set() and is_transient(exc):
+                # Leave the offsets uncommitted: the next owner re-reads the batch.
+                return
+            raise
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         try:
             await self._consumer.commit(offsets)

@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from shared.embedded import EmbeddedKafka, EmbeddedPostgres
+from shared.embedded import EmbeddedPostgres
+from shared.embedded_broker import Broker, BrokerChoice, choose_broker
 
 EMBEDDED_KAFKA_TUNING = {
     # Group joins on Tansu take about half the session timeout, so a short one keeps
@@ -35,14 +36,15 @@ def database(
 
 
 def broker(
-    log_path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> tuple[str, EmbeddedKafka | None]:
-    """`KAFKA_BOOTSTRAP_SERVERS` if set; else those of an embedded broker started here (its
-    clients want `EMBEDDED_KAFKA_TUNING`), returned with it so the caller can stop it."""
+    data_dir: Path, environ: Mapping[str, str] | None = None, *, choice: BrokerChoice = "tansu"
+) -> tuple[str, Broker | None]:
+    """`KAFKA_BOOTSTRAP_SERVERS` if set; else those of an embedded broker started here with
+    its files in `data_dir` (`choice`: see `choose_broker`; Tansu's clients want
+    `EMBEDDED_KAFKA_TUNING`), returned with it so the caller can stop it."""
     environ = os.environ if environ is None else environ
     if servers := environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return servers, None
-    server = EmbeddedKafka(log_path=log_path)
+    server = choose_broker(choice, data_dir)
     return server.start(), server
 
 
@@ -80,7 +82,7 @@ def running_database(data_dir: Path, *, remove_data: bool = False) -> Iterator[s
 
 
 @contextmanager
-def running_broker(log_path: Path | None = None) -> Iterator[str]:
+def running_broker(data_dir: Path) -> Iterator[str]:
     """`broker()` for the length of a `with` block (tests, benches); a testcontainers Kafka
     instead of the embedded one where Docker answers."""
     if "KAFKA_BOOTSTRAP_SERVERS" not in os.environ and docker_answers():  # pragma: no cover
@@ -89,7 +91,7 @@ def running_broker(log_path: Path | None = None) -> Iterator[str]:
         with KafkaContainer().with_kraft() as container:
             yield container.get_bootstrap_server()
         return
-    servers, embedded = broker(log_path)
+    servers, embedded = broker(data_dir)
     try:
         yield servers
     finally:

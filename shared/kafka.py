@@ -83,8 +83,8 @@ async def ensure_topics(
     wanted = list(names) if names is not None else catalogue_topics(settings)
     wanted.append(settings.topic(EPOCH_TOPIC))
     admin = AIOKafkaAdminClient(**settings.client_options(), request_timeout_ms=15_000)
-    await admin.start()
     try:
+        await admin.start()  # inside: a start that fails half-way must still be closed
         existing = set(await admin.list_topics())
         missing = [n for n in dict.fromkeys(wanted) if n not in existing]
         if not missing:

@@ -41,12 +41,16 @@ from shared.db import plain_url
 from shared.envelope import Envelope
 from shared.kafka import ensure_topics, producer
 from shared.settings import KafkaSettings, RelaySettings
+from shared.supervision import Backoff, retry_with_backoff
 from shared.telemetry import EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_FAILED, current_trace_headers
 from shared.topics import EPOCH_TOPIC
 
 log = logging.getLogger(__name__)
 
 PERMANENT_ERRORS = (MessageSizeTooLargeError, RecordTooLargeError)
+RELAY_TRANSIENT_ERRORS = (OSError, KafkaError, asyncpg.PostgresError, asyncpg.InterfaceError)
+"""Outages the relay rides out itself; anything else is a defect for its supervisor."""
+RELAY_BACKOFF = Backoff(initial_s=0.2, max_s=5.0, jitter_s=0.5)
 
 
 class EventTooLarge(ValueError):
@@ -139,8 +143,9 @@ class OutboxRelay:
         self.epoch: str | None = None
         self.is_leader = False
         self.last_round: float | None = None
+        """Monotonic time of the last completed publishing round (health)."""
         self.last_failure: float | None = None
-        """Monotonic time of the last completed publishing round (readiness)."""
+        self.last_error: str | None = None
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
 
@@ -150,14 +155,28 @@ class OutboxRelay:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set; survives broker and database outages by retrying."""
-        while not stop.is_set():
-            try:
-                await self._run_as_leader(stop)
-            except (OSError, KafkaError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                self.last_failure = asyncio.get_running_loop().time()
-                log.warning("outbox relay interrupted, retrying: %r", exc)
-                await _sleep_or_stop(stop, 1.0)
+        """Relay until `stop` is set. Broker and database outages are retried with back-off
+        and jitter; anything else is recorded as a failure (so `is_healthy()` turns false)
+        and raised to the supervisor, which restarts the relay and reports it."""
+        try:
+            await retry_with_backoff(
+                lambda: self._run_as_leader(stop),
+                stop=stop,
+                transient=self._note_failure,
+                on_retry=lambda exc: log.warning("outbox relay interrupted, retrying: %r", exc),
+                backoff=RELAY_BACKOFF,
+            )
+        except RELAY_TRANSIENT_ERRORS:
+            if not stop.is_set():
+                raise
+        finally:
+            self.is_leader = False
+
+    def _note_failure(self, exc: BaseException) -> bool:
+        """Record any failure for health; true when it is an outage worth retrying here."""
+        self.last_failure = asyncio.get_running_loop().time()
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        return isinstance(exc, RELAY_TRANSIENT_ERRORS)
 
     async def _run_as_leader(self, stop: asyncio.Event) -> None:
         conn = await self._connect()
@@ -171,8 +190,8 @@ class OutboxRelay:
             self.is_leader = True
             await conn.add_listener(notify_channel(self.schema), self._on_notify)
             self._producer = producer(self.kafka, client_id=f"{self.service}-relay")
-            await self._producer.start()
             try:
+                await self._producer.start()
                 await self.check_epoch(conn)
                 loop = asyncio.get_running_loop()
                 next_epoch_check = loop.time() + self.settings.epoch_check_interval_s
@@ -313,14 +332,14 @@ async def read_broker_epoch(kafka: KafkaSettings) -> str:
     consumer = AIOKafkaConsumer(
         **kafka.client_options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=100
     )
-    await consumer.start()
     try:
+        await consumer.start()
         consumer.assign([tp])
         end = (await consumer.end_offsets([tp]))[tp]
         if end == 0:
             prod = producer(kafka, client_id="epoch")
-            await prod.start()
             try:
+                await prod.start()
                 await prod.send_and_wait(topic, value=str(uuid.uuid4()).encode(), partition=0)
             finally:
                 await prod.stop()

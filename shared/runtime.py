@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -29,9 +31,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared.auth import TokenVerifier
 from shared.contracts import registry
 from shared.db import Database
-from shared.inbox import BatchHandler, InboxConsumer
+from shared.edge import AuthenticateFirst, BodyLimit
+from shared.inbox import BatchHandler, InboxConsumer, is_transient
 from shared.outbox import EventTooLarge, OutboxRelay
 from shared.settings import PlatformSettings
+from shared.supervision import COMPONENT_UP, Supervisor
 from shared.telemetry import configure_logging, configure_tracing, context_from_headers, tracer
 from shared.trust import TrustConfig, load_trust_config
 from shared.unit_of_work import UnitOfWork
@@ -48,6 +52,11 @@ class ConsumerSpec:
     handler: Callable[[ServiceContext], BatchHandler]
 
 
+BackgroundTask = tuple[str, Callable[[asyncio.Event], Awaitable[None]]]
+"""A named loop (e.g. a delivery loop) run as `run(stop)` under the service's supervisor;
+it returns only once `stop` is set."""
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     """Everything `commissioning` needs to run, migrate and describe a service."""
@@ -61,6 +70,7 @@ class ServiceDefinition:
     """The service's own tables (the backbone's are added): what its migrations must build."""
     routers: Callable[[ServiceContext], Sequence[Any]] = lambda _ctx: ()
     consumers: Sequence[ConsumerSpec] = ()
+    background: Callable[[ServiceContext], Sequence[BackgroundTask]] = lambda _ctx: ()
 
 
 @dataclass
@@ -75,6 +85,8 @@ class ServiceContext:
     consumers: list[InboxConsumer] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
     """The service's own per-process state, e.g. configuration it loads once."""
+    supervisor: Supervisor = field(default_factory=lambda: Supervisor("service"))
+    """Runs the relay and the consumers, restarting whichever dies."""
 
     def unit_of_work(self) -> UnitOfWork:
         """A transaction whose events go through this service's outbox."""
@@ -99,6 +111,7 @@ def build_context(definition: ServiceDefinition, settings: PlatformSettings) -> 
         relay=settings.relay,
     )
     ctx = ServiceContext(definition, settings, trust, db, relay)
+    ctx.supervisor = Supervisor(definition.name)
     for spec in definition.consumers:
         ctx.consumers.append(
             InboxConsumer(
@@ -124,8 +137,11 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(ctx.relay.run(stop), name="outbox-relay")]
-        tasks += [asyncio.create_task(c.run(stop), name=c.name) for c in ctx.consumers]
+        ctx.supervisor.start("outbox-relay", ctx.relay.run, stop)
+        for consumer in ctx.consumers:
+            ctx.supervisor.start(consumer.name, consumer.run, stop)
+        for name, run in definition.background(ctx):
+            ctx.supervisor.start(name, run, stop)
         # Long-lived start-up objects need no more GC scans (bench/README.md: 15-40% on
         # the consumer's hot path).
         gc.freeze()
@@ -134,7 +150,7 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
             yield
         finally:
             stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await ctx.supervisor.stop()
             await ctx.db.dispose()
 
     app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
@@ -149,6 +165,10 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
     install_operational_routes(app, ctx)
     install_error_handlers(app)
     install_tracing(app)
+    # Added last, so outermost: a request is authenticated, then its size is checked, and
+    # only then is anything of its body read.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthenticateFirst, verifier=app.state.token_verifier)
     for router in definition.routers(ctx):
         app.include_router(router)
     return app
@@ -164,11 +184,17 @@ class Readiness(BaseModel):
 
 
 def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
-    """`/healthz` (alive), `/readyz` (dependencies answer), `/metrics` (Prometheus)."""
+    """`/healthz` (liveness, with every component's state), `/readyz` (can take requests),
+    `/metrics` (Prometheus). README.md, "Operations", says what each means."""
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": ctx.definition.name}
+    @app.get("/healthz", tags=["operations"], summary="Liveness", response_model=None)
+    async def healthz() -> JSONResponse:
+        detail = await health_detail(ctx)
+        # Only a process that can no longer recover by itself is not alive: a broker or
+        # database outage is ridden out (and shown here), and restarting the pod cures
+        # neither.
+        alive = ctx.supervisor.all_running
+        return JSONResponse(detail, status_code=200 if alive else 503)
 
     @app.get(
         "/readyz",
@@ -178,13 +204,18 @@ def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
         responses={503: {"model": Readiness, "description": "A dependency does not answer."}},
     )
     async def readyz() -> JSONResponse:
-        checks = {
-            "database": await ctx.db.ping(),
-            "outbox_relay": ctx.relay.is_healthy(asyncio.get_running_loop().time()),
-            "consumers": all(c.ready for c in ctx.consumers),
-        }
+        checks = {"database": await database_answers(ctx)}
+        if not ctx.settings.broker_durable:
+            # A broker that forgets what it acknowledged must not be written to while it
+            # is gone (the embedded Tansu): take the service out of rotation.
+            checks["broker"] = broker_answers(ctx)
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        headers = {} if ready else {"Retry-After": RETRY_AFTER_S}
+        return JSONResponse(
+            {"ready": ready, "checks": checks},
+            status_code=200 if ready else 503,
+            headers=headers,
+        )
 
     @app.get(
         "/metrics",
@@ -194,7 +225,52 @@ def install_operational_routes(app: FastAPI, ctx: ServiceContext) -> None:
         responses={200: {"content": {METRICS_TYPE: {"schema": {"type": "string"}}}}},
     )
     async def metrics() -> Response:
+        await health_detail(ctx)  # refreshes the component gauges
         return PlainTextResponse(generate_latest(), media_type=METRICS_TYPE)
+
+
+RETRY_AFTER_S = "5"
+
+
+async def database_answers(ctx: ServiceContext, timeout_s: float = 3.0) -> bool:
+    try:
+        up = await asyncio.wait_for(ctx.db.ping(), timeout_s)
+    except TimeoutError:
+        up = False
+    COMPONENT_UP.labels(ctx.definition.name, "database").set(int(up))
+    return up
+
+
+def broker_answers(ctx: ServiceContext) -> bool:
+    """The relay and every consumer are connected to the broker."""
+    now = asyncio.get_running_loop().time()
+    up = ctx.relay.is_healthy(now) and all(c.ready for c in ctx.consumers)
+    COMPONENT_UP.labels(ctx.definition.name, "broker").set(int(up))
+    return up
+
+
+async def health_detail(ctx: ServiceContext) -> dict[str, Any]:
+    """Every component's state, for operators (`/healthz`) and metrics."""
+    database = await database_answers(ctx)
+    broker = broker_answers(ctx)
+    relay = ctx.relay
+    return {
+        "status": "ok" if database and broker else "degraded",
+        "service": ctx.definition.name,
+        "components": {
+            "database": {"up": database},
+            "broker": {"up": broker, "durable": ctx.settings.broker_durable},
+            "outbox_relay": {
+                "healthy": relay.is_healthy(asyncio.get_running_loop().time()),
+                "leader": relay.is_leader,
+                "last_error": relay.last_error,
+            },
+            "consumers": {
+                c.name: {"connected": c.ready, "last_error": c.last_error} for c in ctx.consumers
+            },
+        },
+        "tasks": {name: state.as_detail() for name, state in ctx.supervisor.tasks.items()},
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -218,6 +294,22 @@ def install_error_handlers(app: FastAPI) -> None:
             rule = f"{exc.detail}: send a JSON document encoded as UTF-8"
             return JSONResponse({"detail": [{"field": "body", "rule": rule}]}, status_code=422)
         return await http_exception_handler(request, exc)
+
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        if not is_transient(exc):
+            raise exc
+        log.warning("request failed: database unavailable: %r", exc)
+        return JSONResponse(
+            {"detail": [{"field": "database", "rule": "the database is unavailable; retry later"}]},
+            status_code=503,
+            headers={"Retry-After": RETRY_AFTER_S},
+        )
+
+    # An outage is the server's state, not the caller's fault and not a defect: 503.
+    for outage in (sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError, OSError):
+        app.add_exception_handler(outage, database_unavailable)
+    app.add_exception_handler(asyncpg.PostgresError, database_unavailable)
+    app.add_exception_handler(asyncpg.InterfaceError, database_unavailable)
 
     @app.exception_handler(EventTooLarge)
     async def too_large(_: Request, exc: EventTooLarge) -> JSONResponse:

@@ -126,6 +126,14 @@ class PlatformSettings(BaseSettings):
     jwt_issuer: str = "commissioning-dev"
     jwt_audience: str = "commissioning-platform"
     max_token_lifetime_hours: float = Field(default=12.0, gt=0)
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    """Largest request body a service reads (413 above it), checked before parsing."""
+    broker_durable: bool = True
+    """False when the broker forgets acknowledged records if it stops (the embedded Tansu,
+    memory storage): readiness then also requires the broker. `up` sets it."""
+    broker: Literal["auto", "apache-kafka", "tansu"] = "auto"
+    """The broker `up` embeds: Apache Kafka (durable, needs Java 17+ and Maven), Tansu
+    (memory only), or auto: Apache Kafka where Java and Maven are found, else Tansu."""
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)

@@ -20,9 +20,9 @@ from shared.settings import KafkaSettings
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap() -> Iterator[str]:
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Bootstrap servers of a real broker for the whole session."""
-    with running_broker() as servers:
+    with running_broker(tmp_path_factory.mktemp("broker")) as servers:
         yield servers
 
 

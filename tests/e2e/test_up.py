@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -56,13 +57,15 @@ def service_ports() -> int:
     raise RuntimeError("no four consecutive free ports between 20000 and 32000")
 
 
-def start_up(data_dir: Path, port_base: int) -> subprocess.Popen[str]:
-    """Start `commissioning up` with the embedded stack (no external infrastructure)."""
+def start_up(data_dir: Path, port_base: int, broker: str = "tansu") -> subprocess.Popen[str]:
+    """Start `commissioning up` with the embedded stack (no external infrastructure); the
+    memory-only Tansu broker unless `broker` says otherwise (it starts in milliseconds)."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS") and not k.startswith("KAFKA_")
     }
+    env["COMMISSIONING_BROKER"] = broker
     return subprocess.Popen(
         [
             sys.executable,
@@ -99,9 +102,10 @@ def wait_until_up(process: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
-    """Run `commissioning up` until it says it is up; Ctrl-C it afterwards and check it."""
-    process = start_up(data_dir, port_base)
+def platform_up(data_dir: Path, port_base: int, broker: str = "tansu") -> Iterator[Platform]:
+    """Run `commissioning up` until it says it is up; Ctrl-C it afterwards and check it.
+    What `up` prints meanwhile is collected in `Platform.output`."""
+    process = start_up(data_dir, port_base, broker)
     try:
         printed = wait_until_up(process)
         database_url = re.search(r"^\s+PostgreSQL\s+(postgresql://\S+)", printed, re.M)
@@ -109,9 +113,15 @@ def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
         assert database_url and bootstrap, printed
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) >= len(SERVICES) + 2  # services, broker, PostgreSQL
-        yield Platform(process, printed.splitlines(), port_base, database_url[1], bootstrap[1])
+        platform = Platform(process, printed.splitlines(), port_base, database_url[1], bootstrap[1])
+        reader = threading.Thread(target=collect_output, args=(platform,), daemon=True)
+        reader.start()
+        yield platform
+        children = psutil.Process(process.pid).children(recursive=True)  # restarts included
         process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
+        process.wait(90)
+        reader.join(10)
+        rest = "\n".join(platform.output)
         assert process.returncode == 0, rest
         assert "stopping PostgreSQL" in rest
         time.sleep(0.5)
@@ -124,6 +134,12 @@ def platform_up(data_dir: Path, port_base: int) -> Iterator[Platform]:
                 process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def collect_output(platform: Platform) -> None:
+    assert platform.process.stdout is not None
+    for line in platform.process.stdout:
+        platform.output.append(line.rstrip("\n"))
 
 
 def get(url: str, token: str | None = None) -> tuple[int, str]:
@@ -171,6 +187,8 @@ def test_up_twice_on_the_same_data_loses_nothing_and_applies_nothing_twice() -> 
     jcu = mint_token(PlatformSettings().auth(trust.id), "e2e", [Role.JCU])
     try:
         with platform_up(data_dir, port_base) as platform:
+            warning = "WARNING: the embedded broker is Tansu with memory storage"
+            assert any(line.startswith(warning) for line in platform.output)
             for index, _ in enumerate(SERVICES):
                 status, body = get(f"http://127.0.0.1:{port_base + index}/readyz")
                 assert status == 200 and json.loads(body)["ready"] is True

@@ -65,5 +65,5 @@ def test_named_infrastructure_is_used_as_is_and_nothing_is_started(tmp_path: Pat
     }
 
     assert database(tmp_path / "pg", environ) == (environ["DATABASE_URL"], None)
-    assert broker(None, environ) == (environ["KAFKA_BOOTSTRAP_SERVERS"], None)
+    assert broker(Path("/nonexistent"), environ) == (environ["KAFKA_BOOTSTRAP_SERVERS"], None)
     assert not (tmp_path / "pg").exists()
