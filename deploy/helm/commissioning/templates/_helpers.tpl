@@ -77,6 +77,29 @@ Argument: the Secret's name; uses .root for the host.
   value: {{ printf "postgresql://$(DB_USER):$(DB_PASSWORD)@%s:%d/%s" .root.Values.database.host (int .root.Values.database.port) .root.Values.database.name | quote }}
 - name: PGSSLMODE
   value: {{ .root.Values.database.sslmode | quote }}
+{{- if .root.Values.database.caSecret }}
+- name: PGSSLROOTCERT
+  value: /etc/commissioning/db-ca/ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "commissioning.dbCaVolume" -}}
+{{- if .Values.database.caSecret }}
+- name: db-ca
+  secret:
+    secretName: {{ .Values.database.caSecret }}
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "commissioning.dbCaMount" -}}
+{{- if .Values.database.caSecret }}
+- name: db-ca
+  mountPath: /etc/commissioning/db-ca
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{/* Kafka credentials of one KafkaUser. Argument: dict root, user. */}}
