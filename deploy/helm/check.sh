@@ -45,7 +45,8 @@ build() {  # build NAME MODULE VERSION [LDFLAGS]: print the cached binary's path
 
 HELM=$(build helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" \
   "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION")
-KUBECONFORM=$(build kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION")
+KUBECONFORM=$(build kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION" \
+  "-X main.version=$KUBECONFORM_VERSION")
 echo "== $("$HELM" version --short), kubeconform $("$KUBECONFORM" -v)"
 
 read -r -a kube_versions <<<"$KUBE_VERSIONS"
