@@ -50,7 +50,7 @@ KUBECONFORM=$(build kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$K
 echo "== $("$HELM" version --short), kubeconform $("$KUBECONFORM" -v)"
 
 read -r -a kube_versions <<<"$KUBE_VERSIONS"
-schemas="$TOOLS/kubernetes-schemas"
+schemas="$TOOLS/kubernetes-schemas-$("$PY" -c 'import kubernetes_validate as k; print(k.__version__)')"
 "$PY" deploy/helm/kube_schemas.py "$schemas" "${kube_versions[@]}" >/dev/null
 
 out=${CHART_RENDER_DIR:-$(mktemp -d)}

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from shared.topics import INDICATOR_VALUES
+
 ROOT = Path(__file__).resolve().parents[2]
 HELM_DIR = ROOT / "deploy" / "helm"
 CHART = HELM_DIR / "commissioning"
@@ -20,6 +22,10 @@ RELEASE = "commissioning"
 KUBE_VERSION = "1.33.0"
 
 Doc = dict[str, Any]
+
+# Topics each service consumes beyond what its definition declares today (the needs
+# service's indicator-values consumer is planned; boards' read side comes later).
+PLANNED_CONSUMPTION = {"needs": {INDICATOR_VALUES.name}}
 
 
 def tool_versions() -> dict[str, str]:

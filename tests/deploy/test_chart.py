@@ -15,9 +15,10 @@ import yaml
 
 from shared.services import SERVICES, definition
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, INDICATOR_VALUES
+from shared.topics import CATALOGUE
 from tests.deploy.chart import (
     CHART,
+    PLANNED_CONSUMPTION,
     PRODUCTION,
     RELEASE,
     Doc,
@@ -39,10 +40,6 @@ JWT_SECRET = VALUES["jwtSecret"]["existingSecret"]
 PRODUCTION_VALUES: dict[str, Any] = yaml.safe_load(PRODUCTION.read_text(encoding="utf-8"))
 # CA certificates: public, shared by every client.
 CERTIFICATES = {VALUES["kafka"]["tls"]["caSecret"], PRODUCTION_VALUES["database"]["caSecret"]}
-
-# Topics each service consumes beyond what its definition declares today (the needs
-# service's indicator-values consumer is planned; boards' read side comes later).
-PLANNED_CONSUMPTION = {"needs": {INDICATOR_VALUES.name}}
 
 
 def db_secret(name: str) -> str:

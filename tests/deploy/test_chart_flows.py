@@ -15,8 +15,7 @@ import pytest
 from shared.services import SERVICES, definition
 from shared.settings import KafkaSettings
 from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC
-from tests.deploy.chart import PRODUCTION, RELEASE, Doc, of_kind, render
-from tests.deploy.test_chart import PLANNED_CONSUMPTION
+from tests.deploy.chart import PLANNED_CONSUMPTION, PRODUCTION, RELEASE, Doc, of_kind, render
 
 PARTITIONS = 6
 THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000
