@@ -261,3 +261,44 @@ def test_values_schema_is_valid_json() -> None:
 
     schema = json.loads(Path(CHART / "values.schema.json").read_text(encoding="utf-8"))
     assert schema["additionalProperties"] is False
+
+
+# ---- monitoring and exposure --------------------------------------------------------------
+
+
+def exported(metric: Any) -> str:
+    """The name Prometheus sees (counters gain `_total`)."""
+    from prometheus_client import Counter
+
+    name: str = metric._name
+    return f"{name}_total" if isinstance(metric, Counter) else name
+
+
+def test_the_alerts_watch_the_metrics_the_platform_exports() -> None:
+    from shared import telemetry
+
+    (rule,) = of_kind(production(), "PrometheusRule").values()
+    exprs = {r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert exported(telemetry.OUTBOX_BACKLOG) in exprs["CommissioningOutboxBacklog"]
+    assert exported(telemetry.OUTBOX_FAILED) in exprs["CommissioningOutboxFailed"]
+    assert exported(telemetry.CONSUMER_LAG) in exprs["CommissioningConsumerLag"]
+    assert exported(telemetry.EVENTS_DEAD_LETTERED) in exprs["CommissioningDeadLetters"]
+
+
+def test_the_pod_monitor_scrapes_every_service_s_metrics() -> None:
+    (monitor,) = of_kind(production(), "PodMonitor").values()
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    for deployment in of_kind(production(), "Deployment").values():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert selector.items() <= labels.items()
+    assert monitor["spec"]["podMetricsEndpoints"][0]["path"] == "/metrics"
+
+
+def test_each_service_is_exposed_at_its_own_host() -> None:
+    (ingress,) = of_kind(production(), "Ingress").values()
+    hosts = {r["host"]: r["http"]["paths"][0]["backend"]["service"]["name"] for r in
+             ingress["spec"]["rules"]}  # fmt: skip
+    assert hosts == {f"{s}.commissioning.example.invalid": s for s in SERVICES}
+    routes = of_kind(render("--set", "gateway.enabled=true",
+                            "--set", "gateway.parentRefs[0].name=public"), "HTTPRoute")  # fmt: skip
+    assert set(routes) == set(SERVICES)
