@@ -23,6 +23,9 @@ NOT_VALIDATED=ScaledObject,PodMonitor,ServiceMonitor,PrometheusRule,Cluster,HTTP
 
 fail() { echo "check.sh: $*" >&2; exit 1; }
 
+# The official Go install's place, when it is not on PATH.
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || PATH="$PATH:/usr/local/go/bin"
+
 build() {  # build NAME MODULE VERSION [LDFLAGS]: print the cached binary's path
   local name=$1 module=$2 version=$3 ldflags=${4:-} bin work start
   bin="$TOOLS/$name-$version/$name"
