@@ -67,17 +67,36 @@ def migrate(
     services: Annotated[
         list[str] | None, typer.Argument(help="Services to migrate (default: all).")
     ] = None,
+    grant_to: Annotated[
+        str | None,
+        typer.Option(
+            help="Then grant this database role data rights on the service's schema only "
+            "(the service's runtime role; one service at a time)."
+        ),
+    ] = None,
 ) -> None:
     """Apply each service's Alembic migrations to its own schema."""
+    from shared.grants import check_role_name, grant_schema
     from shared.migrations import upgrade
     from shared.services import names
 
+    chosen = services or list(names())
+    if grant_to is not None:
+        if len(chosen) != 1:
+            raise typer.BadParameter("--grant-to needs exactly one service", param_hint="SERVICES")
+        try:
+            check_role_name(grant_to)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--grant-to") from None
     settings = PlatformSettings()
-    for name in services or names():
+    for name in chosen:
         d = _definition(name)
         schema = settings.database.database_schema or d.name
         asyncio.run(upgrade(settings.database.database_url, schema, d.migrations))
         typer.echo(f"migrated {d.name} (schema {schema})")
+        if grant_to is not None:
+            asyncio.run(grant_schema(settings.database.database_url, schema, grant_to))
+            typer.echo(f"granted role {grant_to} data rights on schema {schema} only")
 
 
 @topics_app.command("create")
@@ -413,7 +432,7 @@ def new_service(
         typer.echo(f"wrote {path}")
     typer.echo(
         "next: pip install --no-deps -e .   (registers the entry point), then add the "
-        "service to the deployment (deploy/k8s/base/)"
+        "service to the deployment (the `services:` map of deploy/helm/commissioning/values.yaml)"
     )
 
 

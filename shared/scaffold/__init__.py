@@ -3,7 +3,7 @@
 It writes domain/, application/, adapters/ (tables and a first frozen migration on the
 backbone branch), entrypoints/ (an authenticated router), service.py and a test that runs
 it on real PostgreSQL and Kafka, then declares the service in pyproject.toml. Only the
-deployment (deploy/k8s/base/) is left to edit by hand.
+deployment (the `services:` map of the Helm chart) is left to edit by hand.
 """
 
 from __future__ import annotations

@@ -77,7 +77,9 @@ def test_a_taken_reserved_or_malformed_name_is_refused(repository: Path, name: s
 
 
 def test_the_command_refuses_a_folder_that_is_not_the_repository(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["new-service", "boards", "--root", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["new-service", "boards", "--root", str(tmp_path)], env={"COLUMNS": "400"}
+    )
 
     assert result.exit_code == 2
     assert "not the repository's root" in result.output
