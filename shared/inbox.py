@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +39,12 @@ from prometheus_client import Counter
 from shared.contracts.registry import EventRegistry, InvalidEvent, registry
 from shared.db import Database
 from shared.envelope import Event, header_value
+from shared.failpoints import (
+    INBOX_AFTER_COMMIT,
+    INBOX_AFTER_INSERT,
+    INBOX_BETWEEN_SAVEPOINTS,
+    failpoint,
+)
 from shared.kafka import consumer as make_consumer
 from shared.kafka import producer as make_producer
 from shared.settings import KafkaSettings
@@ -100,6 +108,27 @@ class Delivery:
     record: Any
     event: Event[Any] | None = None
     reason: str | None = None
+    digest: bytes = b""
+    """Of the record value: tells a redelivery from a reused id with other content."""
+
+
+def content_digest(value: bytes) -> bytes:
+    """A 128-bit digest of a record value.
+
+    The value's bytes, not a re-serialised envelope: a redelivery and a relay's re-publish
+    carry the outbox's stored bytes, and hashing them costs a fraction of re-serialising.
+    """
+    return hashlib.blake2b(value, digest_size=16).digest()
+
+
+def conflicting_duplicate_reason(delivery: Delivery, held: bytes) -> str:
+    """Why a reused event id is refused, naming both contents' digests."""
+    assert delivery.event is not None
+    return (
+        f"conflicting duplicate: event id {delivery.event.id} was already received with "
+        f"different content (digest {held.hex()}, this record {delivery.digest.hex()}); "
+        "an event id must never be reused"
+    )
 
 
 def dead_letter_headers(
@@ -216,11 +245,7 @@ class InboxConsumer:
         started = time.perf_counter()
         deliveries = [self._decode(r) for records in batch.values() for r in records]
         good = [d for d in deliveries if d.event is not None]
-        first_seen: dict[Any, Delivery] = {}
-        for d in good:
-            assert d.event is not None
-            first_seen.setdefault(d.event.id, d)
-        unique = list(first_seen.values())
+        unique = self._first_of_each_id(good)
         # A per-event span costs ~15 µs even unrecorded: only made when spans are exported.
         spans = [self._start_span(d) for d in unique] if spans_exported() else []
         try:
@@ -231,6 +256,7 @@ class InboxConsumer:
         dead = [d for d in deliveries if d.reason is not None]
         if dead:
             await self._dead_letter(dead)
+        failpoint(INBOX_AFTER_COMMIT)
         # Counted per topic, one increment each (same totals as one increment per event).
         _inc_per_topic(EVENTS_CONSUMED, self.name, [d.record.topic for d in applied])
         applied_ids = {id(d) for d in applied}
@@ -243,9 +269,31 @@ class InboxConsumer:
 
     def _decode(self, record: Any) -> Delivery:
         try:
-            return Delivery(record, event=self.events.decode(record.value))
+            event = self.events.decode(record.value)
         except InvalidEvent as exc:
             return Delivery(record, reason=exc.reason)
+        return Delivery(record, event=event, digest=content_digest(record.value))
+
+    def _first_of_each_id(self, good: list[Delivery]) -> list[Delivery]:
+        """One delivery per event id; a repeat with other content is a conflicting duplicate."""
+        first_seen: dict[Any, Delivery] = {}
+        for d in good:
+            assert d.event is not None
+            first = first_seen.setdefault(d.event.id, d)
+            if first is not d and first.digest != d.digest:
+                d.reason = conflicting_duplicate_reason(d, first.digest)
+                self._log_conflict(d)
+        return list(first_seen.values())
+
+    def _log_conflict(self, delivery: Delivery) -> None:
+        log.warning(
+            "consumer %s: %s (%s[%s]@%s)",
+            self.name,
+            delivery.reason,
+            delivery.record.topic,
+            delivery.record.partition,
+            delivery.record.offset,
+        )
 
     def _start_span(self, delivery: Delivery) -> trace.Span:
         record = delivery.record
@@ -273,6 +321,7 @@ class InboxConsumer:
                 fresh = await self._record_in_inbox(uow, unique)
                 if fresh:
                     await self.handler([d.event for d in fresh if d.event is not None], uow)
+                failpoint(INBOX_AFTER_INSERT)
                 await uow.commit()
                 return fresh
         except Exception as exc:
@@ -286,9 +335,11 @@ class InboxConsumer:
         together, so a handler error leaves no inbox row and the event can be replayed."""
         applied: list[Delivery] = []
         async with self._unit_of_work() as uow:
-            for d in unique:
+            for index, d in enumerate(unique):
+                if index:
+                    failpoint(INBOX_BETWEEN_SAVEPOINTS)
                 try:
-                    async with uow.savepoint():
+                    async with self._savepoint(uow):
                         fresh = await self._record_in_inbox(uow, [d])
                         if fresh:
                             assert d.event is not None
@@ -308,26 +359,36 @@ class InboxConsumer:
             await uow.commit()
         return applied
 
+    def _savepoint(self, uow: UnitOfWork) -> AbstractAsyncContextManager[None]:
+        """Each fallback event's savepoint (a seam the fault suite's mutation test removes)."""
+        return uow.savepoint()
+
     def _unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(
             self.db, self.kafka, source=self.source, trust=self.trust, events=self.events
         )
 
     async def _record_in_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
-        """Insert inbox rows; return the deliveries whose ids were not there before."""
-        rows = await uow.connection.fetch(
-            'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
-            "SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) "
-            "ON CONFLICT DO NOTHING RETURNING event_id",
-            self.name,
-            [d.event.id for d in deliveries if d.event],
-            [d.event.type for d in deliveries if d.event],
-            [d.record.topic for d in deliveries],
-            [d.record.partition for d in deliveries],
-            [d.record.offset for d in deliveries],
-        )
-        new_ids = {r["event_id"] for r in rows}
-        return [d for d in deliveries if d.event is not None and d.event.id in new_ids]
+        """Insert inbox rows in one statement; return the deliveries not received before.
+
+        A delivery whose id was received before with another digest is given its
+        conflicting-duplicate reason (so it is dead-lettered); with the same digest it is a
+        redelivery and a silent no-op. Rows written before digests were kept have none and
+        count as redeliveries.
+        """
+        rows = await uow.connection.fetch(INSERT_INBOX_ROWS, self.name, *_inbox_columns(deliveries))
+        outcome = {r["event_id"]: (r["fresh"], r["held"]) for r in rows}
+        fresh = []
+        for d in deliveries:
+            if d.event is None:
+                continue
+            inserted, held = outcome[d.event.id]
+            if inserted:
+                fresh.append(d)
+            elif held is not None and held != d.digest:
+                d.reason = conflicting_duplicate_reason(d, held)
+                self._log_conflict(d)
+        return fresh
 
     async def _dead_letter(self, dead: list[Delivery]) -> None:
         """Send records to their dead-letter topics and wait for the broker's ack."""
@@ -336,7 +397,13 @@ class InboxConsumer:
         for d in dead:
             record = d.record
             reason = d.reason or "unknown"
-            error_class = "handler" if reason.startswith("handler error") else "invalid"
+            error_class = (
+                "handler"
+                if reason.startswith("handler error")
+                else "conflict"
+                if reason.startswith("conflicting duplicate")
+                else "invalid"
+            )
             topic = record.topic if record.topic.endswith(DLQ_SUFFIX) else record.topic + DLQ_SUFFIX
             value = record.value
             if value is not None and len(value) > self.kafka.max_event_bytes:
@@ -360,3 +427,38 @@ class InboxConsumer:
                 extra={"fields": {"event_id": header_value(record.headers, "ce_id")}},
             )
         await asyncio.gather(*futures)
+
+
+INSERT_INBOX_ROWS = """
+WITH incoming AS (
+    SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bytea[])
+        AS t(event_id, event_type, topic, partition, "offset", digest)
+), inserted AS (
+    INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset", digest)
+    SELECT $1, * FROM incoming
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+)
+SELECT incoming.event_id, inserted.event_id IS NOT NULL AS fresh,
+    CASE WHEN inserted.event_id IS NULL THEN (
+        SELECT digest FROM inbox WHERE consumer = $1 AND event_id = incoming.event_id
+    ) END AS held
+FROM incoming LEFT JOIN inserted ON inserted.event_id = incoming.event_id
+"""
+"""Inserts a batch's inbox rows in one statement; says of each event whether it is new.
+
+For an event already received it returns the digest held (the sub-select runs only for
+those). Freshness comes from RETURNING, so an id inserted by a concurrent transaction
+counts as received; the sub-select sees the inbox as it was when the statement began."""
+
+
+def _inbox_columns(deliveries: list[Delivery]) -> tuple[list[Any], ...]:
+    events = [d for d in deliveries if d.event is not None]
+    return (
+        [d.event.id for d in events if d.event is not None],
+        [d.event.type for d in events if d.event is not None],
+        [d.record.topic for d in events],
+        [d.record.partition for d in events],
+        [d.record.offset for d in events],
+        [d.digest for d in events],
+    )
