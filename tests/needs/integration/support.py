@@ -54,6 +54,19 @@ class RunningNeeds:
         finally:
             await producer.stop()
 
+    async def publish_in_one_batch(self, records: Iterable[bytes]) -> None:
+        """Publish record values as one record batch, so the consumer reads them together."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            batch = producer.create_batch()
+            for value in records:
+                batch.append(key=b"agency", value=value, timestamp=None)
+            topic = self.kafka.topic(INDICATOR_VALUES.name)
+            await (await producer.send_batch(batch, topic, partition=0))
+        finally:
+            await producer.stop()
+
     async def needs_events(self, expected: int, timeout_s: float = 60) -> list[dict[str, Any]]:
         """Envelopes on needs.events.v1 (waits for at least ``expected``)."""
         return await read_topic(

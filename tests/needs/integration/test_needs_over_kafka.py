@@ -3,6 +3,7 @@ resolved, revisions and duplicates behave, and bad values are dead-lettered with
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -90,6 +91,23 @@ async def wait_for_events(needs: RunningNeeds, kind: str, count: int) -> list[di
 
     await eventually(arrived, 60, 0.5)
     return found
+
+
+async def test_each_need_names_as_its_cause_the_value_that_changed_its_series(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    """Values read in one batch: each NeedIdentified's causation_id is a value of its own
+    area and breakdown, not whichever event the batch happened to start or end with."""
+    records = first_submission()
+    sent = {json.loads(r)["id"]: json.loads(r)["payload"] for r in records}
+    async with running_needs(database_url, kafka, unique_schema, schemas) as needs:
+        await needs.publish_in_one_batch(records)
+        identified = await wait_for_events(needs, "NeedIdentified", 2)
+    assert len(identified) == 2
+    for need in identified:
+        cause = sent[need["causation_id"]]
+        assert cause["area"] == need["payload"]["area"], need["payload"]["need_key"]
+        assert cause["breakdown"] == need["payload"]["breakdown"], need["payload"]["need_key"]
 
 
 async def test_needs_are_identified_and_resolved_from_agency_values_on_kafka(
