@@ -47,9 +47,8 @@ from shared.migrations import upgrade
 from shared.outbox import OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
 from shared.telemetry import configure_tracing
-from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
-from tests.backbone.ledger import submitted
+from tests.backbone.ledger import LEDGER_TOPIC, submitted
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKBONE_VERSIONS = ROOT / "services" / "needs" / "adapters" / "migrations"
@@ -635,7 +634,7 @@ class Bench:
         return TimedInbox(
             self.cfg.events,
             name=f"{kafka.topic_prefix}{name}",
-            topics=[kafka.topic(INDICATOR_VALUES.name)],
+            topics=[kafka.topic(LEDGER_TOPIC)],
             handler=apply_projection,
             db=db,
             kafka=kafka,
@@ -657,7 +656,7 @@ class Bench:
     async def pipeline(self) -> None:
         cfg, res = self.cfg, self.results
         kafka = self.kafka("p")
-        topic = kafka.topic(INDICATOR_VALUES.name)
+        topic = kafka.topic(LEDGER_TOPIC)
         await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=cfg.partitions)
         source = await self.migrated("src")
         sink = await self.migrated("sink", PROJECTION_DDL)
@@ -794,7 +793,7 @@ class Bench:
         cfg, res = self.cfg, self.results
         say("[relay] relay only: staging a second outbox, then running the relay alone ...")
         kafka = self.kafka("r")
-        topic = kafka.topic(INDICATOR_VALUES.name)
+        topic = kafka.topic(LEDGER_TOPIC)
         await ensure_topics(kafka, [topic], partitions=cfg.partitions)
         source = await self.migrated("src_relay")
         try:
@@ -835,7 +834,7 @@ class Bench:
             session_timeout_ms=kafka.session_timeout_ms,
             heartbeat_interval_ms=kafka.heartbeat_interval_ms,
         )
-        consumer.subscribe([kafka.topic(INDICATOR_VALUES.name)])
+        consumer.subscribe([kafka.topic(LEDGER_TOPIC)])
         await consumer.start()
         done = 0
         clock = self.clock("naive")

@@ -58,7 +58,7 @@ from shared.telemetry import (
     spans_exported,
     tracer,
 )
-from shared.topics import DLQ_SUFFIX
+from shared.topics import DLQ_SUFFIX, writer_agency
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,15 @@ def content_digest(value: bytes) -> bytes:
     return hashlib.blake2b(value, digest_size=16).digest()
 
 
+def impersonation_reason(topic: str, writer: str, event: Event[Any]) -> str:
+    """Why a record whose payload claims another agency than its topic's is refused."""
+    claimed = getattr(event.payload, "agency", None)
+    return (
+        f"agency: the record on {topic} can only come from agency {writer!r}, but its "
+        f"payload claims agency {claimed!r}; an agency publishes only to its own topic"
+    )
+
+
 def conflicting_duplicate_reason(delivery: Delivery, held: bytes) -> str:
     """Why a reused event id is refused, naming both contents' digests."""
     assert delivery.event is not None
@@ -176,6 +185,7 @@ class InboxConsumer:
         self.ready = False
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
+        self._writers: dict[str, str | None] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set."""
@@ -272,7 +282,19 @@ class InboxConsumer:
             event = self.events.decode(record.value)
         except InvalidEvent as exc:
             return Delivery(record, reason=exc.reason)
+        writer = self._writer_of(record.topic)
+        if writer is not None and getattr(event.payload, "agency", None) != writer:
+            return Delivery(record, reason=impersonation_reason(record.topic, writer, event))
         return Delivery(record, event=event, digest=content_digest(record.value))
+
+    def _writer_of(self, topic: str) -> str | None:
+        """The agency that alone may write `topic` (per-agency inbound topics), cached."""
+        try:
+            return self._writers[topic]
+        except KeyError:
+            unprefixed = topic.removeprefix(self.kafka.topic_prefix)
+            found = self._writers[topic] = writer_agency(unprefixed)
+            return found
 
     def _first_of_each_id(self, good: list[Delivery]) -> list[Delivery]:
         """One delivery per event id; a repeat with other content is a conflicting duplicate."""
@@ -402,6 +424,8 @@ class InboxConsumer:
                 if reason.startswith("handler error")
                 else "conflict"
                 if reason.startswith("conflicting duplicate")
+                else "agency"
+                if reason.startswith("agency:")
                 else "invalid"
             )
             topic = record.topic if record.topic.endswith(DLQ_SUFFIX) else record.topic + DLQ_SUFFIX

@@ -36,7 +36,7 @@ import shared.contracts  # noqa: F401  (registers every contract)
 from shared.contracts.registry import Contract, EventRegistry, registry
 from shared.envelope import CONTENT_TYPE, Envelope
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, DLQ_SUFFIX, Topic
+from shared.topics import CATALOGUE, DLQ_SUFFIX, Topic, topic_for
 
 Schema = dict[str, Any]
 
@@ -400,33 +400,49 @@ def _channel(topic: Topic, contracts: Sequence[Contract]) -> Schema:
     )
     publisher = topic.publisher if topic.inbound else f"the {topic.publisher} service"
     channel: Schema = {
-        "address": topic.name,
-        "title": topic.name,
+        "address": topic.address,
+        "title": topic.address,
         "summary": f"{who} here; key: `{topic.key}`.",
         "description": (
             f"{topic.description}\n\nPublished by: {publisher}. Every record is "
             f"keyed by `{topic.key}`. Records a consumer cannot apply go to "
-            f"`{topic.dead_letter}`."
+            f"`{topic.address}{DLQ_SUFFIX}`."
         ),
         "messages": {
             c.type: {"$ref": f"#/components/messages/{_escape(c.type)}"} for c in contracts
         },
     }
-    return channel
+    return channel | _agency_parameter(topic)
+
+
+def _agency_parameter(topic: Topic) -> Schema:
+    if not topic.per_agency:
+        return {}
+    return {
+        "parameters": {
+            "agency": {
+                "description": "The publishing partner agency's id in the trust configuration. "
+                "Only that agency's Kafka principal may write the topic, and a record whose "
+                "payload names another agency is dead-lettered: the topic, not the payload, "
+                "establishes the agency.",
+                "examples": ["nhs-county-durham", "durham-county-council"],
+            }
+        }
+    }
 
 
 def _dead_letter_channel(topic: Topic) -> Schema:
     return {
-        "address": topic.dead_letter,
-        "title": topic.dead_letter,
-        "summary": f"Dead letters of `{topic.name}`.",
+        "address": topic.address + DLQ_SUFFIX,
+        "title": topic.address + DLQ_SUFFIX,
+        "summary": f"Dead letters of `{topic.address}`.",
         "description": (
-            f"Records read from `{topic.name}` that a platform consumer could not apply: "
+            f"Records read from `{topic.address}` that a platform consumer could not apply: "
             "the original value, key and headers, plus `dlq.*` headers saying why and "
             "where from. `commissioning dlq list|show|replay` reads and replays them."
         ),
         "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
-    }
+    } | _agency_parameter(topic)
 
 
 def _operation(topic: Topic, channel_id: str, action: str, types: Sequence[str]) -> Schema:
@@ -633,7 +649,7 @@ def _max_event_bytes() -> int:
 
 
 def _info_description(topics: Sequence[Topic]) -> str:
-    inbound = ", ".join(f"`{t.name}`" for t in topics if t.inbound) or "none"
+    inbound = ", ".join(f"`{t.address}`" for t in topics if t.inbound) or "none"
     dlq_lines = "\n".join(f"- `{name}`: {s['description']}" for name, s in _DLQ_HEADERS)
     return f"""\
 Events of the joint commissioning platform of a Children's Trust, on Kafka. Partner
@@ -851,14 +867,14 @@ def _readme() -> str:
         types = [c.type for c in contracts if c.topic == topic.name]
         links = "<br>".join(f"[`{t}`]({event_schema_path(t)})" for t in types) or "none yet"
         publisher = topic.publisher + (" (inbound)" if topic.inbound else " service")
-        lines.append(f"| `{topic.name}` | {_cell(publisher)} | `{topic.key}` | {links} |")
+        lines.append(f"| `{topic.address}` | {_cell(publisher)} | `{topic.key}` | {links} |")
 
     lines += [
         "",
         "## Dead-letter topics",
         "",
         f"Every topic `<name>` has a dead-letter topic `<name>{DLQ_SUFFIX}` ("
-        + ", ".join(f"`{t.dead_letter}`" for t in CATALOGUE)
+        + ", ".join(f"`{t.address}{DLQ_SUFFIX}`" for t in CATALOGUE)
         + "). A record that is not JSON, has an unknown type, fails its contract, or that a "
         "handler refuses is copied there unchanged (key, value, headers; a value over the "
         "size limit is truncated) with these headers, and the consumer carries on:",
@@ -883,6 +899,7 @@ def _readme() -> str:
 
 def _publishing_section(contract: Contract, record: Schema) -> list[str]:
     headers = _example_headers(record)
+    topic = topic_for(contract.topic, record["payload"].get("agency"))
     value = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     kcat_headers = " \\\n".join(f"  -H '{k}={v}'" for k, v in headers.items())
     payload_literal = _python_literal(record["payload"], indent=8)
@@ -921,7 +938,7 @@ async def publish() -> None:
     await producer.start()
     try:
         await producer.send_and_wait(
-            {_python_literal(contract.topic, 0)},
+            {_python_literal(topic, 0)},
             key=record["subject"].encode(),
             value=json.dumps(record).encode(),
             headers=headers,
@@ -935,7 +952,7 @@ asyncio.run(publish())
     return [
         f"## Publishing `{contract.type}`",
         "",
-        f"A minimal record for `{contract.topic}` "
+        f"A minimal record for `{topic}` "
         f"([schema]({event_schema_path(contract.type)})). Optional fields are left out; "
         "`id` must be a new UUID per event and `occurred_at` must carry an offset.",
         "",
@@ -955,7 +972,7 @@ asyncio.run(publish())
         "headers), against the development broker:",
         "",
         "```sh",
-        f"kcat -P -b {DEVELOPMENT_HOST} -t {contract.topic} -k '{record['subject']}' \\",
+        f"kcat -P -b {DEVELOPMENT_HOST} -t {topic} -k '{record['subject']}' \\",
         kcat_headers + " <<'EOF'",
         value,
         "EOF",

@@ -32,6 +32,11 @@ from shared.settings import KafkaSettings, RelaySettings
 from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
 
+LEDGER_AGENCY = "nhs-county-durham"
+"""The PCT (a partner agency of the default trust, so its inbound topic is created)."""
+LEDGER_TOPIC = INDICATOR_VALUES.for_agency(LEDGER_AGENCY)
+"""The inbound topic the ledger's values go to: the PCT's own."""
+
 LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS ledger_applied (
     event_id uuid PRIMARY KEY,
@@ -47,7 +52,7 @@ def submitted(n: int) -> IndicatorValueSubmitted:
     """The n-th test value: a real inbound contract."""
     return IndicatorValueSubmitted(
         indicator_id="teenage_conceptions",
-        agency="pct",
+        agency=LEDGER_AGENCY,
         area=Area(kind=AreaKind.LOCALITY, code=f"loc{n % 5}"),
         period="2025",
         numerator=n,
@@ -131,13 +136,13 @@ def ledger_consumer(
     topic: str | None = None,
     mutation: str | None = None,
 ) -> InboxConsumer:
-    """An inbox consumer of the inbound topic (or `topic`) applying to the ledger."""
+    """An inbox consumer of the PCT's inbound topic (or `topic`) applying to the ledger."""
     kind = {None: InboxConsumer, "no-dedup": WithoutDeduplication, "no-savepoint": WithoutSavepoint}
     if mutation not in kind:
         raise SystemExit(f"{MUTATION_ENV}: unknown mutation {mutation!r}; known: {MUTATIONS}")
     return kind[mutation](
         name=name,
-        topics=[topic or kafka.topic(INDICATOR_VALUES.name)],
+        topics=[topic or kafka.topic(LEDGER_TOPIC)],
         handler=handler,
         db=db,
         kafka=kafka,

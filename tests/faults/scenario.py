@@ -25,8 +25,7 @@ from shared.db import Database
 from shared.envelope import header_value
 from shared.failpoints import ENV_VAR as FAILPOINT_ENV
 from shared.settings import KafkaSettings
-from shared.topics import INDICATOR_VALUES
-from tests.backbone.ledger import LEDGER_DDL, MUTATION_ENV, is_poison, produce
+from tests.backbone.ledger import LEDGER_DDL, LEDGER_TOPIC, MUTATION_ENV, is_poison, produce
 from tests.backbone.support import migrated, read_records, scalar
 from tests.backbone.test_crash_recovery import ROOT, print_log_tails, start, stop
 
@@ -170,7 +169,7 @@ async def _exit_code(process: subprocess.Popen[bytes], timeout_s: float) -> int 
 
 async def _caught_up(source: Database, kafka: KafkaSettings, group: str, timeout_s: float) -> bool:
     """Every outbox row published and the group's committed offsets at the topic's end."""
-    topic = kafka.topic(INDICATOR_VALUES.name)
+    topic = kafka.topic(LEDGER_TOPIC)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     # Offsets read through a consumer of the group that never joins it (aiokafka's admin
@@ -217,7 +216,7 @@ async def _check(
         ).all()
     applied = {event_id: count for event_id, _, _, count in rows}
     poison = {e for n, e in enumerate(committed) if is_poison(n, scenario.poison_every)}
-    dlq = kafka.topic(INDICATOR_VALUES.name) + ".dlq"
+    dlq = kafka.topic(LEDGER_TOPIC) + ".dlq"
     dead = {
         header_value(r.headers, "ce_id") for r in await read_records(kafka, dlq, len(poison), 10)
     }
