@@ -141,7 +141,10 @@ async def _read_dead_letters(kafka: KafkaSettings, topic: str, limit: int) -> li
 @dlq_app.command("list")
 def dlq_list(
     topic: Annotated[
-        str, typer.Argument(help="Topic (or its .dlq), e.g. needs.indicator-values.v1.")
+        str,
+        typer.Argument(
+            help="Topic (or its .dlq), e.g. needs.indicator-values.nhs-county-durham.v1."
+        ),
     ],
     limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
 ) -> None:

@@ -20,8 +20,8 @@ import yaml
 
 from shared.services import SERVICES, definition
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC, INDICATOR_VALUES
-from shared.trust import load_trust_config
+from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC, INDICATOR_VALUES, all_physical_names
+from shared.trust import TrustConfig, load_trust_config
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -34,12 +34,11 @@ MAX_MESSAGE_BYTES = 1_048_588
 SECRETS = "commissioning-secrets"
 CONFIG = "commissioning-config"
 TRUST = "commissioning-trust"
-AGENCY_PUBLISHER = "commissioning-agency-publisher"
 TOPICS_USER = "commissioning-topics"
 
-# Topics each service consumes beyond what its definition declares today (the needs
-# service's indicator-values consumer is planned; boards' read side comes later).
-PLANNED_CONSUMPTION = {"needs": {INDICATOR_VALUES.name}}
+# Topics each service consumes beyond what its definition declares today (boards' read
+# side comes later).
+PLANNED_CONSUMPTION: dict[str, set[str]] = {}
 
 Doc = dict[str, Any]
 
@@ -288,23 +287,36 @@ def kafka_topics() -> dict[str, Doc]:
     return {t["spec"].get("topicName", name): t for name, t in topics.items()}
 
 
+def base_trust() -> TrustConfig:
+    return load_trust_config(BASE / "trust.yaml")
+
+
+def agencies() -> list[str]:
+    return [a.id for a in base_trust().agencies]
+
+
 def platform_topics() -> set[str]:
-    return {n for t in CATALOGUE for n in (t.name, t.dead_letter)} | {EPOCH_TOPIC}
+    return set(all_physical_names(agencies())) | {EPOCH_TOPIC}
+
+
+def catalogue_pairs() -> list[tuple[str, str]]:
+    """(topic, dead-letter topic) for every catalogue topic, per-agency families expanded."""
+    return [(n, n + DLQ_SUFFIX) for t in CATALOGUE for n in t.physical(agencies())]
 
 
 def test_every_catalogue_topic_has_a_kafka_topic_and_a_dead_letter_topic() -> None:
     topics = kafka_topics()
-    for t in CATALOGUE:
-        assert t.name in topics, f"no KafkaTopic for {t.name}"
-        assert t.dead_letter in topics, f"no KafkaTopic for {t.dead_letter}"
+    for name, dead_letter in catalogue_pairs():
+        assert name in topics, f"no KafkaTopic for {name}"
+        assert dead_letter in topics, f"no KafkaTopic for {dead_letter}"
     assert set(topics) == platform_topics()
 
 
 def test_topic_settings_hold_the_platform_s_limits() -> None:
     topics = kafka_topics()
     largest_event = KafkaSettings().max_event_bytes
-    for t in CATALOGUE:
-        main, dlq = topics[t.name]["spec"], topics[t.dead_letter]["spec"]
+    for name, dead_letter in catalogue_pairs():
+        main, dlq = topics[name]["spec"], topics[dead_letter]["spec"]
         for spec in (main, dlq):
             assert spec["partitions"] == PARTITIONS and spec["replicas"] == 3
             assert spec["config"]["min.insync.replicas"] == 2
@@ -341,7 +353,8 @@ def topics_allowed(user: Doc, operation: str) -> set[str]:
 
 def test_users_authenticate_and_use_only_simple_allow_rules() -> None:
     users = of_kind(STRIMZI_DOCS, "KafkaUser")
-    expected = {f"commissioning-{s}" for s in SERVICES} | {AGENCY_PUBLISHER, TOPICS_USER}
+    publishers = {f"commissioning-agency-{a}" for a in agencies()}
+    expected = {f"commissioning-{s}" for s in SERVICES} | publishers | {TOPICS_USER}
     assert set(users) == expected
     for user in users.values():
         assert user["apiVersion"] == "kafka.strimzi.io/v1"
@@ -355,7 +368,7 @@ def test_users_authenticate_and_use_only_simple_allow_rules() -> None:
 @pytest.mark.parametrize("name", SERVICES)
 def test_service_user_writes_only_its_own_topics_and_reads_what_it_consumes(name: str) -> None:
     user = of_kind(STRIMZI_DOCS, "KafkaUser")[f"commissioning-{name}"]
-    declared = {t for spec in definition(name).consumers for t in spec.topics}
+    declared = {t for spec in definition(name).consumers for t in spec.topic_names(base_trust())}
     reads = topics_allowed(user, "Read") - {EPOCH_TOPIC}
     assert declared | PLANNED_CONSUMPTION.get(name, set()) <= reads, "consumed topics"
     assert not any(t.endswith(DLQ_SUFFIX) for t in reads)
@@ -371,9 +384,13 @@ def test_service_user_writes_only_its_own_topics_and_reads_what_it_consumes(name
     assert not [r for r in acls(user) if r[0] in ("cluster", "transactionalId")]
 
 
-def test_agency_publisher_may_only_write_indicator_values() -> None:
-    user = of_kind(STRIMZI_DOCS, "KafkaUser")[AGENCY_PUBLISHER]
-    assert acls(user) == [("topic", INDICATOR_VALUES.name, "literal", {"Write", "Describe"})]
+def test_each_agency_may_only_write_its_own_indicator_values_topic() -> None:
+    """The topic establishes the agency: no agency can write another's."""
+    users = of_kind(STRIMZI_DOCS, "KafkaUser")
+    for agency in agencies():
+        user = users[f"commissioning-agency-{agency}"]
+        own = INDICATOR_VALUES.for_agency(agency)
+        assert acls(user) == [("topic", own, "literal", {"Write", "Describe"})]
 
 
 def test_topics_user_may_only_create_the_platform_topics() -> None:

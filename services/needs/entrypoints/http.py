@@ -179,7 +179,7 @@ def build_router(ctx: ServiceContext, config: NeedsConfig) -> APIRouter:
     @router.get(
         "/schemas/indicator-values.v1.json",
         tags=["ingest"],
-        summary="JSON Schema of a record on the inbound topic needs.indicator-values.v1",
+        summary="JSON Schema of a record on the inbound topics needs.indicator-values.<agency>.v1",
     )
     async def inbound_schema() -> dict[str, Any]:
         """The envelope with an IndicatorValueSubmitted payload (no token needed)."""
@@ -477,6 +477,6 @@ def assessment_view(row: Any) -> dict[str, Any]:
 
 
 def inbound_json_schema() -> dict[str, Any]:
-    """JSON Schema of a record value on needs.indicator-values.v1: the envelope whose
+    """JSON Schema of a record value on needs.indicator-values.<agency>.v1: the envelope whose
     payload is an IndicatorValueSubmitted (the same document as docs/schemas/events/)."""
     return event_json_schema(registry.contract(INBOUND_TYPE))
