@@ -10,6 +10,14 @@ Invariants protected here:
   the reason and origin in headers, and the consumer carries on.
 - Transient failures (database or broker unreachable) do not dead-letter: the batch is
   retried from its first offset after a back-off.
+- A reused event id with other content (another digest of the record value) is
+  dead-lettered as a conflicting duplicate and logged; the same id with the same bytes is
+  a silent no-op.
+- On a per-agency inbound topic, a record whose payload claims another agency than the
+  topic's is dead-lettered: the topic establishes the agency
+  (docs/decisions/0003-producer-identity.md).
+- The windows where a crash is dangerous carry failpoints (shared/failpoints.py) that the
+  fault suite (tests/faults/) kills at.
 
 Records are read with aiokafka `getmany` rather than a FastStream subscriber: FastStream's
 batch path tops out near 20k msgs/s and has no dead-letter or max-attempts support
@@ -20,12 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +44,14 @@ from prometheus_client import Counter
 
 from shared.contracts.registry import EventRegistry, InvalidEvent, registry
 from shared.db import Database
+from shared.deliveries import (
+    INSERT_INBOX_ROWS,
+    Delivery,
+    conflicting_duplicate_reason,
+    content_digest,
+    impersonation_reason,
+    inbox_columns,
+)
 from shared.envelope import Event, header_value
 from shared.failpoints import (
     INBOX_AFTER_COMMIT,
@@ -99,45 +113,6 @@ def _inc_per_topic(counter: Counter, consumer: str, topics: Sequence[str]) -> No
     """Add each topic's count to a per-(consumer, topic) counter in one increment."""
     for topic, count in collections.Counter(topics).items():
         counter.labels(consumer, topic).inc(count)
-
-
-@dataclass(slots=True)
-class Delivery:
-    """One record and what became of it."""
-
-    record: Any
-    event: Event[Any] | None = None
-    reason: str | None = None
-    digest: bytes = b""
-    """Of the record value: tells a redelivery from a reused id with other content."""
-
-
-def content_digest(value: bytes) -> bytes:
-    """A 128-bit digest of a record value.
-
-    The value's bytes, not a re-serialised envelope: a redelivery and a relay's re-publish
-    carry the outbox's stored bytes, and hashing them costs a fraction of re-serialising.
-    """
-    return hashlib.blake2b(value, digest_size=16).digest()
-
-
-def impersonation_reason(topic: str, writer: str, event: Event[Any]) -> str:
-    """Why a record whose payload claims another agency than its topic's is refused."""
-    claimed = getattr(event.payload, "agency", None)
-    return (
-        f"agency: the record on {topic} can only come from agency {writer!r}, but its "
-        f"payload claims agency {claimed!r}; an agency publishes only to its own topic"
-    )
-
-
-def conflicting_duplicate_reason(delivery: Delivery, held: bytes) -> str:
-    """Why a reused event id is refused, naming both contents' digests."""
-    assert delivery.event is not None
-    return (
-        f"conflicting duplicate: event id {delivery.event.id} was already received with "
-        f"different content (digest {held.hex()}, this record {delivery.digest.hex()}); "
-        "an event id must never be reused"
-    )
 
 
 def dead_letter_headers(
@@ -398,7 +373,7 @@ class InboxConsumer:
         redelivery and a silent no-op. Rows written before digests were kept have none and
         count as redeliveries.
         """
-        rows = await uow.connection.fetch(INSERT_INBOX_ROWS, self.name, *_inbox_columns(deliveries))
+        rows = await uow.connection.fetch(INSERT_INBOX_ROWS, self.name, *inbox_columns(deliveries))
         outcome = {r["event_id"]: (r["fresh"], r["held"]) for r in rows}
         fresh = []
         for d in deliveries:
@@ -451,38 +426,3 @@ class InboxConsumer:
                 extra={"fields": {"event_id": header_value(record.headers, "ce_id")}},
             )
         await asyncio.gather(*futures)
-
-
-INSERT_INBOX_ROWS = """
-WITH incoming AS (
-    SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bytea[])
-        AS t(event_id, event_type, topic, partition, "offset", digest)
-), inserted AS (
-    INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset", digest)
-    SELECT $1, * FROM incoming
-    ON CONFLICT DO NOTHING
-    RETURNING event_id
-)
-SELECT incoming.event_id, inserted.event_id IS NOT NULL AS fresh,
-    CASE WHEN inserted.event_id IS NULL THEN (
-        SELECT digest FROM inbox WHERE consumer = $1 AND event_id = incoming.event_id
-    ) END AS held
-FROM incoming LEFT JOIN inserted ON inserted.event_id = incoming.event_id
-"""
-"""Inserts a batch's inbox rows in one statement; says of each event whether it is new.
-
-For an event already received it returns the digest held (the sub-select runs only for
-those). Freshness comes from RETURNING, so an id inserted by a concurrent transaction
-counts as received; the sub-select sees the inbox as it was when the statement began."""
-
-
-def _inbox_columns(deliveries: list[Delivery]) -> tuple[list[Any], ...]:
-    events = [d for d in deliveries if d.event is not None]
-    return (
-        [d.event.id for d in events if d.event is not None],
-        [d.event.type for d in events if d.event is not None],
-        [d.record.topic for d in events],
-        [d.record.partition for d in events],
-        [d.record.offset for d in events],
-        [d.digest for d in events],
-    )
