@@ -64,17 +64,18 @@ WITH incoming AS (
     ON CONFLICT DO NOTHING
     RETURNING event_id
 )
-SELECT incoming.event_id, inserted.event_id IS NOT NULL AS fresh,
-    CASE WHEN inserted.event_id IS NULL THEN (
-        SELECT digest FROM inbox WHERE consumer = $1 AND event_id = incoming.event_id
-    ) END AS held
-FROM incoming LEFT JOIN inserted ON inserted.event_id = incoming.event_id
+SELECT incoming.event_id, (
+    SELECT digest FROM inbox WHERE consumer = $1 AND event_id = incoming.event_id
+) AS held
+FROM incoming
+WHERE NOT EXISTS (SELECT 1 FROM inserted WHERE inserted.event_id = incoming.event_id)
 """
-"""Inserts a batch's inbox rows in one statement; says of each event whether it is new.
+"""Inserts a batch's inbox rows in one statement; returns the events received before.
 
-For an event already received it returns the digest held (the sub-select runs only for
-those). Freshness comes from RETURNING, so an id inserted by a concurrent transaction
-counts as received; the sub-select sees the inbox as it was when the statement began."""
+Each returned row is an event that was not inserted, with the digest held for it. An id
+inserted by a concurrent transaction is returned too (with no digest: the sub-select sees
+the inbox as it was when the statement began), so it counts as received, never as new. On
+the happy path nothing comes back."""
 
 
 def inbox_columns(deliveries: list[Delivery]) -> tuple[list[Any], ...]:

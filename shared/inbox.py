@@ -374,15 +374,16 @@ class InboxConsumer:
         count as redeliveries.
         """
         rows = await uow.connection.fetch(INSERT_INBOX_ROWS, self.name, *inbox_columns(deliveries))
-        outcome = {r["event_id"]: (r["fresh"], r["held"]) for r in rows}
+        received = {r[0]: r[1] for r in rows}
         fresh = []
         for d in deliveries:
             if d.event is None:
                 continue
-            inserted, held = outcome[d.event.id]
-            if inserted:
+            if d.event.id not in received:
                 fresh.append(d)
-            elif held is not None and held != d.digest:
+                continue
+            held = received[d.event.id]
+            if held is not None and held != d.digest:
                 d.reason = conflicting_duplicate_reason(d, held)
                 self._log_conflict(d)
         return fresh
