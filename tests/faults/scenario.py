@@ -19,7 +19,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.db import Database
 from shared.envelope import header_value
@@ -173,25 +173,26 @@ async def _caught_up(source: Database, kafka: KafkaSettings, group: str, timeout
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     # Offsets read through a consumer of the group that never joins it (aiokafka's admin
-    # client cannot decode Tansu's OffsetFetch answer).
+    # client cannot decode Tansu's OffsetFetch answer); partitions through a producer's
+    # metadata (a consumer only learns those of topics it subscribes to).
     reader = AIOKafkaConsumer(**kafka.client_options(), group_id=group, enable_auto_commit=False)
+    metadata = AIOKafkaProducer(**kafka.client_options())
     await reader.start()
+    await metadata.start()
     try:
+        partitions = [TopicPartition(topic, p) for p in await metadata.partitions_for(topic)]
         while loop.time() < deadline:
             pending = await scalar(source, "SELECT count(*) FROM outbox WHERE state <> 'published'")
-            if pending == 0 and await _group_at_end(reader, topic):
+            if pending == 0 and await _group_at_end(reader, partitions):
                 return True
             await asyncio.sleep(0.25)
         return False
     finally:
         await reader.stop()
+        await metadata.stop()
 
 
-async def _group_at_end(reader: AIOKafkaConsumer, topic: str) -> bool:
-    partitions = [TopicPartition(topic, p) for p in reader.partitions_for_topic(topic) or ()]
-    if not partitions:
-        await reader.topics()  # refresh metadata
-        return False
+async def _group_at_end(reader: AIOKafkaConsumer, partitions: list[TopicPartition]) -> bool:
     ends = await reader.end_offsets(partitions)
     for tp, end in ends.items():
         if (await reader.committed(tp) or 0) < end:
