@@ -54,6 +54,22 @@ def conflicting_duplicate_reason(delivery: Delivery, held: bytes) -> str:
     )
 
 
+ERROR_CLASSES = ("invalid", "handler", "conflict", "agency")
+"""Values of a dead letter's `dlq.error_class` header (documented in the AsyncAPI)."""
+
+
+def error_class(reason: str) -> str:
+    """The `dlq.error_class` of a dead letter, from its reason."""
+    for prefix, kind in (
+        ("handler error", "handler"),
+        ("conflicting duplicate", "conflict"),
+        ("agency:", "agency"),
+    ):
+        if reason.startswith(prefix):
+            return kind
+    return "invalid"
+
+
 INSERT_INBOX_ROWS = """
 WITH incoming AS (
     SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bytea[])

@@ -49,6 +49,7 @@ from shared.deliveries import (
     Delivery,
     conflicting_duplicate_reason,
     content_digest,
+    error_class,
     impersonation_reason,
     inbox_columns,
 )
@@ -116,13 +117,13 @@ def _inc_per_topic(counter: Counter, consumer: str, topics: Sequence[str]) -> No
 
 
 def dead_letter_headers(
-    record: Any, reason: str, consumer: str, error_class: str
+    record: Any, reason: str, consumer: str, kind: str
 ) -> list[tuple[str, bytes]]:
     """The original headers plus why and where from."""
     headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
     headers += [
         ("dlq.reason", reason[:4000].encode()),
-        ("dlq.error_class", error_class.encode()),
+        ("dlq.error_class", kind.encode()),
         ("dlq.consumer", consumer.encode()),
         ("dlq.origin.topic", record.topic.encode()),
         ("dlq.origin.partition", str(record.partition).encode()),
@@ -395,15 +396,7 @@ class InboxConsumer:
         for d in dead:
             record = d.record
             reason = d.reason or "unknown"
-            error_class = (
-                "handler"
-                if reason.startswith("handler error")
-                else "conflict"
-                if reason.startswith("conflicting duplicate")
-                else "agency"
-                if reason.startswith("agency:")
-                else "invalid"
-            )
+            kind = error_class(reason)
             topic = record.topic if record.topic.endswith(DLQ_SUFFIX) else record.topic + DLQ_SUFFIX
             value = record.value
             if value is not None and len(value) > self.kafka.max_event_bytes:
@@ -414,7 +407,7 @@ class InboxConsumer:
                     topic,
                     value=value,
                     key=record.key,
-                    headers=dead_letter_headers(record, reason, self.name, error_class),
+                    headers=dead_letter_headers(record, reason, self.name, kind),
                 )
             )
             EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()

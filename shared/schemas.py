@@ -34,6 +34,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import shared.contracts  # noqa: F401  (registers every contract)
 from shared.contracts.registry import Contract, EventRegistry, registry
+from shared.deliveries import ERROR_CLASSES
 from shared.envelope import CONTENT_TYPE, Envelope
 from shared.settings import KafkaSettings
 from shared.topics import CATALOGUE, DLQ_SUFFIX, Topic, topic_for
@@ -97,9 +98,11 @@ _DLQ_HEADERS: tuple[tuple[str, Schema], ...] = (
         "dlq.error_class",
         {
             "type": "string",
-            "enum": ["invalid", "handler"],
+            "enum": list(ERROR_CLASSES),
             "description": "`invalid`: not JSON, unknown type, or fails its contract; "
-            "`handler`: valid, but the consumer's handler refused it.",
+            "`handler`: valid, but the consumer's handler refused it; `conflict`: its "
+            "event id was already received with other content (a reused id); `agency`: "
+            "on a per-agency topic, its payload claims another agency than the topic's.",
         },
     ),
     ("dlq.consumer", {"type": "string", "description": "The consumer that dead-lettered it."}),

@@ -22,6 +22,7 @@ from shared import schemas
 from shared.contracts import registry
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent
+from shared.deliveries import ERROR_CLASSES, error_class
 from shared.envelope import Envelope
 from shared.inbox import dead_letter_headers
 from shared.topics import CATALOGUE, DLQ_SUFFIX, INDICATOR_VALUES, NEEDS_EVENTS, by_name
@@ -530,3 +531,17 @@ def test_the_readme_python_example_publishes_a_valid_record(
     assert accepted_by_code(value)
     headers = {k: v.decode() for k, v in record["headers"]}
     assert headers["ce_id"] == value["id"] and headers["ce_type"] == INDICATOR_TYPE
+
+
+def test_every_dead_letter_class_the_inbox_sets_is_documented(asyncapi: dict[str, Any]) -> None:
+    documented = asyncapi["components"]["schemas"]["DeadLetterHeaders"]["properties"]
+    assert documented["dlq.error_class"]["enum"] == list(ERROR_CLASSES)
+    reasons = {
+        "payload.numerator: too small": "invalid",
+        "handler error: ValueError: no": "handler",
+        "conflicting duplicate: event id 1 was already received": "conflict",
+        "agency: the record on t can only come from agency 'a'": "agency",
+    }
+    assert {error_class(r) for r in reasons} == set(ERROR_CLASSES)
+    for reason, kind in reasons.items():
+        assert error_class(reason) == kind
