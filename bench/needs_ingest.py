@@ -3,7 +3,7 @@
     python -m bench.needs_ingest [--indicators K] [--periods P] [--http-batch B]
 
 Two paths through one running needs service (in-process app, real broker and database):
-- Kafka: an agency system publishes every value to `needs.indicator-values.v1`; the clock
+- Kafka: each agency system publishes its values to `needs.indicator-values.<agency>.v1`; the clock
   runs from the first send until every value is stored, every affected series re-analysed
   and every needs event relayed to `needs.events.v1` (outbox empty).
 - HTTP: the agency POSTs the same values in batches to `/indicator-values`; same finish line.
@@ -224,11 +224,13 @@ async def kafka_path(url: str, servers: str, values: list[IndicatorValueSubmitte
         ]
         producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=5, max_batch_size=262_144)
         await producer.start()
-        topic = settings.kafka.topic(INDICATOR_VALUES.name)
+        # Each agency publishes to its own topic, the only one its principal may write.
+        topics = [settings.kafka.topic(INDICATOR_VALUES.for_agency(v.agency)) for v in values]
         started = time.perf_counter()
         try:
             sent = [
-                await producer.send(topic, r.to_bytes(), key=r.subject.encode()) for r in records
+                await producer.send(topic, r.to_bytes(), key=r.subject.encode())
+                for topic, r in zip(topics, records, strict=True)
             ]
             await asyncio.gather(*sent)
         finally:

@@ -60,6 +60,9 @@ inbox = Table(
     Column("partition", Integer, nullable=False),
     Column("offset", BigInteger, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # blake2b-128 of the record value: a reused id with other content is told from a
+    # redelivery (rows received before the digest was kept have none).
+    Column("digest", LargeBinary),
     PrimaryKeyConstraint("consumer", "event_id", name="inbox_pkey"),
 )
 

@@ -103,7 +103,8 @@ def migrate(
 def topics_create(
     partitions: Annotated[int | None, typer.Option(help="Partitions per topic.")] = None,
 ) -> None:
-    """Create every catalogue topic and its dead-letter topic, if missing."""
+    """Create every catalogue topic and its dead-letter topic, if missing (an inbound
+    per-agency family: one topic per agency of the trust, COMMISSIONING_TRUST_CONFIG)."""
     from shared.kafka import ensure_topics
 
     created = asyncio.run(ensure_topics(KafkaSettings(), partitions=partitions))
@@ -113,11 +114,16 @@ def topics_create(
 @topics_app.command("list")
 def topics_list() -> None:
     """The topic catalogue: name, publisher, key and dead-letter topic."""
+    from shared.kafka import trust_agencies
     from shared.topics import CATALOGUE
 
+    agencies = trust_agencies()
     for t in CATALOGUE:
-        typer.echo(f"{t.name:32} {'inbound ' if t.inbound else ''}publisher: {t.published_by}")
-        typer.echo(f"{'':32} key: {t.key}; dead letters: {t.dead_letter}")
+        for name in t.physical(agencies):
+            writer = t.agency_of(name)
+            by = f"agency {writer} only" if writer else t.published_by
+            typer.echo(f"{name:32} {'inbound ' if t.inbound else ''}publisher: {by}")
+            typer.echo(f"{'':32} key: {t.key}; dead letters: {name}.dlq")
 
 
 def _dlq_topic(kafka: KafkaSettings, topic: str) -> str:
@@ -161,7 +167,10 @@ async def _read_dead_letters(kafka: KafkaSettings, topic: str, limit: int) -> li
 @dlq_app.command("list")
 def dlq_list(
     topic: Annotated[
-        str, typer.Argument(help="Topic (or its .dlq), e.g. needs.indicator-values.v1.")
+        str,
+        typer.Argument(
+            help="Topic (or its .dlq), e.g. needs.indicator-values.nhs-county-durham.v1."
+        ),
     ],
     limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
 ) -> None:

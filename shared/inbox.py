@@ -10,6 +10,14 @@ Invariants protected here:
   the reason and origin in headers, and the consumer carries on.
 - Transient failures (database or broker unreachable) do not dead-letter: the batch is
   retried from its first offset after a back-off.
+- A reused event id with other content (another digest of the record value) is
+  dead-lettered as a conflicting duplicate and logged; the same id with the same bytes is
+  a silent no-op.
+- On a per-agency inbound topic, a record whose payload claims another agency than the
+  topic's is dead-lettered: the topic establishes the agency
+  (docs/decisions/0003-producer-identity.md).
+- The windows where a crash is dangerous carry failpoints (shared/failpoints.py) that the
+  fault suite (tests/faults/) kills at.
 
 Records are read with aiokafka `getmany` rather than a FastStream subscriber: FastStream's
 batch path tops out near 20k msgs/s and has no dead-letter or max-attempts support
@@ -23,7 +31,7 @@ import collections
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +44,22 @@ from prometheus_client import Counter
 
 from shared.contracts.registry import EventRegistry, InvalidEvent, registry
 from shared.db import Database
+from shared.deliveries import (
+    INSERT_INBOX_ROWS,
+    Delivery,
+    conflicting_duplicate_reason,
+    content_digest,
+    error_class,
+    impersonation_reason,
+    inbox_columns,
+)
 from shared.envelope import Event, header_value
+from shared.failpoints import (
+    INBOX_AFTER_COMMIT,
+    INBOX_AFTER_INSERT,
+    INBOX_BETWEEN_SAVEPOINTS,
+    failpoint,
+)
 from shared.kafka import consumer as make_consumer
 from shared.kafka import producer as make_producer
 from shared.settings import KafkaSettings
@@ -51,7 +74,7 @@ from shared.telemetry import (
     spans_exported,
     tracer,
 )
-from shared.topics import DLQ_SUFFIX
+from shared.topics import DLQ_SUFFIX, writer_agency
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -97,23 +120,14 @@ def _inc_per_topic(counter: Counter, consumer: str, topics: Sequence[str]) -> No
         counter.labels(consumer, topic).inc(count)
 
 
-@dataclass(slots=True)
-class Delivery:
-    """One record and what became of it."""
-
-    record: Any
-    event: Event[Any] | None = None
-    reason: str | None = None
-
-
 def dead_letter_headers(
-    record: Any, reason: str, consumer: str, error_class: str
+    record: Any, reason: str, consumer: str, kind: str
 ) -> list[tuple[str, bytes]]:
     """The original headers plus why and where from."""
     headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
     headers += [
         ("dlq.reason", reason[:4000].encode()),
-        ("dlq.error_class", error_class.encode()),
+        ("dlq.error_class", kind.encode()),
         ("dlq.consumer", consumer.encode()),
         ("dlq.origin.topic", record.topic.encode()),
         ("dlq.origin.partition", str(record.partition).encode()),
@@ -152,6 +166,7 @@ class InboxConsumer:
         self.last_error: str | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._dlq: AIOKafkaProducer | None = None
+        self._writers: dict[str, str | None] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set. A lost broker is reconnected with back-off and
@@ -236,11 +251,7 @@ class InboxConsumer:
         started = time.perf_counter()
         deliveries = [self._decode(r) for records in batch.values() for r in records]
         good = [d for d in deliveries if d.event is not None]
-        first_seen: dict[Any, Delivery] = {}
-        for d in good:
-            assert d.event is not None
-            first_seen.setdefault(d.event.id, d)
-        unique = list(first_seen.values())
+        unique = self._first_of_each_id(good)
         # A per-event span costs ~15 µs even unrecorded: only made when spans are exported.
         spans = [self._start_span(d) for d in unique] if spans_exported() else []
         try:
@@ -251,6 +262,7 @@ class InboxConsumer:
         dead = [d for d in deliveries if d.reason is not None]
         if dead:
             await self._dead_letter(dead)
+        failpoint(INBOX_AFTER_COMMIT)
         # Counted per topic, one increment each (same totals as one increment per event).
         _inc_per_topic(EVENTS_CONSUMED, self.name, [d.record.topic for d in applied])
         applied_ids = {id(d) for d in applied}
@@ -263,9 +275,43 @@ class InboxConsumer:
 
     def _decode(self, record: Any) -> Delivery:
         try:
-            return Delivery(record, event=self.events.decode(record.value))
+            event = self.events.decode(record.value)
         except InvalidEvent as exc:
             return Delivery(record, reason=exc.reason)
+        writer = self._writer_of(record.topic)
+        if writer is not None and getattr(event.payload, "agency", None) != writer:
+            return Delivery(record, reason=impersonation_reason(record.topic, writer, event))
+        return Delivery(record, event=event, digest=content_digest(record.value))
+
+    def _writer_of(self, topic: str) -> str | None:
+        """The agency that alone may write `topic` (per-agency inbound topics), cached."""
+        try:
+            return self._writers[topic]
+        except KeyError:
+            unprefixed = topic.removeprefix(self.kafka.topic_prefix)
+            found = self._writers[topic] = writer_agency(unprefixed)
+            return found
+
+    def _first_of_each_id(self, good: list[Delivery]) -> list[Delivery]:
+        """One delivery per event id; a repeat with other content is a conflicting duplicate."""
+        first_seen: dict[Any, Delivery] = {}
+        for d in good:
+            assert d.event is not None
+            first = first_seen.setdefault(d.event.id, d)
+            if first is not d and first.digest != d.digest:
+                d.reason = conflicting_duplicate_reason(d, first.digest)
+                self._log_conflict(d)
+        return list(first_seen.values())
+
+    def _log_conflict(self, delivery: Delivery) -> None:
+        log.warning(
+            "consumer %s: %s (%s[%s]@%s)",
+            self.name,
+            delivery.reason,
+            delivery.record.topic,
+            delivery.record.partition,
+            delivery.record.offset,
+        )
 
     def _start_span(self, delivery: Delivery) -> trace.Span:
         record = delivery.record
@@ -293,6 +339,7 @@ class InboxConsumer:
                 fresh = await self._record_in_inbox(uow, unique)
                 if fresh:
                     await self.handler([d.event for d in fresh if d.event is not None], uow)
+                failpoint(INBOX_AFTER_INSERT)
                 await uow.commit()
                 return fresh
         except Exception as exc:
@@ -306,9 +353,11 @@ class InboxConsumer:
         together, so a handler error leaves no inbox row and the event can be replayed."""
         applied: list[Delivery] = []
         async with self._unit_of_work() as uow:
-            for d in unique:
+            for index, d in enumerate(unique):
+                if index:
+                    failpoint(INBOX_BETWEEN_SAVEPOINTS)
                 try:
-                    async with uow.savepoint():
+                    async with self._savepoint(uow):
                         fresh = await self._record_in_inbox(uow, [d])
                         if fresh:
                             assert d.event is not None
@@ -328,26 +377,37 @@ class InboxConsumer:
             await uow.commit()
         return applied
 
+    def _savepoint(self, uow: UnitOfWork) -> AbstractAsyncContextManager[None]:
+        """Each fallback event's savepoint (a seam the fault suite's mutation test removes)."""
+        return uow.savepoint()
+
     def _unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(
             self.db, self.kafka, source=self.source, trust=self.trust, events=self.events
         )
 
     async def _record_in_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
-        """Insert inbox rows; return the deliveries whose ids were not there before."""
-        rows = await uow.connection.fetch(
-            'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
-            "SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::bigint[]) "
-            "ON CONFLICT DO NOTHING RETURNING event_id",
-            self.name,
-            [d.event.id for d in deliveries if d.event],
-            [d.event.type for d in deliveries if d.event],
-            [d.record.topic for d in deliveries],
-            [d.record.partition for d in deliveries],
-            [d.record.offset for d in deliveries],
-        )
-        new_ids = {r["event_id"] for r in rows}
-        return [d for d in deliveries if d.event is not None and d.event.id in new_ids]
+        """Insert inbox rows in one statement; return the deliveries not received before.
+
+        A delivery whose id was received before with another digest is given its
+        conflicting-duplicate reason (so it is dead-lettered); with the same digest it is a
+        redelivery and a silent no-op. Rows written before digests were kept have none and
+        count as redeliveries.
+        """
+        rows = await uow.connection.fetch(INSERT_INBOX_ROWS, self.name, *inbox_columns(deliveries))
+        received = {r[0]: r[1] for r in rows}
+        fresh = []
+        for d in deliveries:
+            if d.event is None:
+                continue
+            if d.event.id not in received:
+                fresh.append(d)
+                continue
+            held = received[d.event.id]
+            if held is not None and held != d.digest:
+                d.reason = conflicting_duplicate_reason(d, held)
+                self._log_conflict(d)
+        return fresh
 
     async def _dead_letter(self, dead: list[Delivery]) -> None:
         """Send records to their dead-letter topics and wait for the broker's ack."""
@@ -356,7 +416,7 @@ class InboxConsumer:
         for d in dead:
             record = d.record
             reason = d.reason or "unknown"
-            error_class = "handler" if reason.startswith("handler error") else "invalid"
+            kind = error_class(reason)
             topic = record.topic if record.topic.endswith(DLQ_SUFFIX) else record.topic + DLQ_SUFFIX
             value = record.value
             if value is not None and len(value) > self.kafka.max_event_bytes:
@@ -367,7 +427,7 @@ class InboxConsumer:
                     topic,
                     value=value,
                     key=record.key,
-                    headers=dead_letter_headers(record, reason, self.name, error_class),
+                    headers=dead_letter_headers(record, reason, self.name, kind),
                 )
             )
             EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()

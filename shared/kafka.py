@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC
+from shared.topics import DLQ_SUFFIX, EPOCH_TOPIC, all_physical_names
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,19 @@ def consumer(
     )
 
 
-def catalogue_topics(settings: KafkaSettings) -> list[str]:
-    """Physical names of every catalogue topic and its dead-letter topic."""
-    names = [n for t in CATALOGUE for n in (t.name, t.dead_letter)]
+def catalogue_topics(settings: KafkaSettings, agencies: Iterable[str] | None = None) -> list[str]:
+    """Physical names of every catalogue topic and its dead-letter topic; a per-agency
+    family has one topic per agency (by default, the configured trust's agencies)."""
+    names = all_physical_names(trust_agencies() if agencies is None else agencies)
     return [settings.topic(n) for n in names]
+
+
+def trust_agencies() -> list[str]:
+    """The partner agencies of the configured trust (COMMISSIONING_TRUST_CONFIG or defaults)."""
+    from shared.settings import PlatformSettings
+    from shared.trust import load_trust_config
+
+    return [a.id for a in load_trust_config(PlatformSettings().trust_config).agencies]
 
 
 DEAD_LETTER_RETENTION_MS = str(30 * 24 * 3600 * 1000)

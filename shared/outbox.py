@@ -39,6 +39,7 @@ from aiokafka.errors import (
 
 from shared.db import plain_url
 from shared.envelope import Envelope
+from shared.failpoints import OUTBOX_AFTER_PUBLISH, failpoint
 from shared.kafka import ensure_topics, producer
 from shared.settings import KafkaSettings, RelaySettings
 from shared.supervision import Backoff, retry_with_backoff
@@ -267,6 +268,7 @@ class OutboxRelay:
                 published.append(seq)
                 per_topic[topic] = per_topic.get(topic, 0) + 1
         if published:
+            failpoint(OUTBOX_AFTER_PUBLISH)
             await conn.execute(
                 "UPDATE outbox SET state = 'published', published_at = now(), broker_epoch = $2, "
                 "attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",

@@ -48,8 +48,12 @@ class ConsumerSpec:
     """A consumer group of the service: catalogue topics in, a batch handler."""
 
     name: str
-    topics: Sequence[str]
+    topics: Sequence[str] | Callable[[TrustConfig], Sequence[str]]
+    """Catalogue topics, or a function of the trust (per-agency topics name its agencies)."""
     handler: Callable[[ServiceContext], BatchHandler]
+
+    def topic_names(self, trust: TrustConfig) -> Sequence[str]:
+        return self.topics(trust) if callable(self.topics) else self.topics
 
 
 BackgroundTask = tuple[str, Callable[[asyncio.Event], Awaitable[None]]]
@@ -116,7 +120,7 @@ def build_context(definition: ServiceDefinition, settings: PlatformSettings) -> 
         ctx.consumers.append(
             InboxConsumer(
                 name=f"{settings.kafka.topic_prefix}{definition.name}.{spec.name}",
-                topics=[settings.kafka.topic(t) for t in spec.topics],
+                topics=[settings.kafka.topic(t) for t in spec.topic_names(trust)],
                 handler=spec.handler(ctx),
                 db=db,
                 kafka=settings.kafka,

@@ -23,6 +23,7 @@ from shared.db import Database
 from shared.envelope import Envelope
 from shared.outbox import OutgoingEvent, stage
 from shared.settings import KafkaSettings
+from shared.topics import topic_for
 
 
 class UnitOfWork:
@@ -108,7 +109,9 @@ class UnitOfWork:
             correlation_id=caused_by.correlation_id if caused_by else correlation_id,
             causation_id=caused_by.id if caused_by else None,
         )
-        topic = self.events.contract(envelope.type).topic
+        topic = topic_for(
+            self.events.contract(envelope.type).topic, getattr(payload, "agency", None)
+        )
         self.outgoing.append(
             OutgoingEvent.of(envelope, self.kafka.topic(topic), self.kafka.max_event_bytes)
         )

@@ -32,6 +32,7 @@ from bench.backbone.measure import (
 from bench.backbone.model import Config, Results
 from bench.backbone.report import print_profiles, report
 from bench.backbone.workload import (
+    BENCH_TOPIC,
     PHASE_TIMEOUT_S,
     PROJECTION_COLUMNS,
     PROJECTION_DDL,
@@ -50,7 +51,6 @@ from shared.kafka import consumer as platform_consumer
 from shared.kafka import ensure_topics
 from shared.migrations import BACKBONE_VERSIONS, upgrade
 from shared.settings import KafkaSettings, RelaySettings
-from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
 
 
@@ -208,7 +208,7 @@ class Bench:
         return TimedInbox(
             self.cfg.events,
             name=f"{kafka.topic_prefix}{name}",
-            topics=[kafka.topic(INDICATOR_VALUES.name)],
+            topics=[kafka.topic(BENCH_TOPIC)],
             handler=apply_projection,
             db=db,
             kafka=kafka,
@@ -230,7 +230,7 @@ class Bench:
     async def pipeline(self) -> None:
         cfg, res = self.cfg, self.results
         kafka = self.kafka("p")
-        topic = kafka.topic(INDICATOR_VALUES.name)
+        topic = kafka.topic(BENCH_TOPIC)
         await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=cfg.partitions)
         source = await self.migrated("src")
         sink = await self.migrated("sink", PROJECTION_DDL)
@@ -367,7 +367,7 @@ class Bench:
         cfg, res = self.cfg, self.results
         say("[relay] relay only: staging a second outbox, then running the relay alone ...")
         kafka = self.kafka("r")
-        topic = kafka.topic(INDICATOR_VALUES.name)
+        topic = kafka.topic(BENCH_TOPIC)
         await ensure_topics(kafka, [topic], partitions=cfg.partitions)
         source = await self.migrated("src_relay")
         try:
@@ -408,7 +408,7 @@ class Bench:
             session_timeout_ms=kafka.session_timeout_ms,
             heartbeat_interval_ms=kafka.heartbeat_interval_ms,
         )
-        consumer.subscribe([kafka.topic(INDICATOR_VALUES.name)])
+        consumer.subscribe([kafka.topic(BENCH_TOPIC)])
         await consumer.start()
         done = 0
         clock = self.clock("naive")

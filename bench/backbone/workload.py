@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.envelope import Event
+from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
 
 SOURCE = "bench"
@@ -101,11 +102,16 @@ class NaiveProjectionRow(SQLModel, table=True):
     revision: int
 
 
+BENCH_AGENCY = "nhs-county-durham"
+"""The PCT: its values go to its own inbound topic, which the benchmark reads."""
+BENCH_TOPIC = INDICATOR_VALUES.for_agency(BENCH_AGENCY)
+
+
 def submitted(n: int) -> IndicatorValueSubmitted:
     """The n-th benchmark value: a real inbound contract, spread over five localities."""
     return IndicatorValueSubmitted(
         indicator_id="teenage_conceptions",
-        agency="pct",
+        agency=BENCH_AGENCY,
         area=Area(kind=AreaKind.LOCALITY, code=f"loc{n % 5}"),
         period="2025",
         numerator=n,

@@ -16,6 +16,7 @@ from services.needs.settings import NeedsSettings
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
 from shared.topics import INDICATOR_VALUES
+from shared.trust import TrustConfig
 
 
 def config_of(ctx: ServiceContext) -> NeedsConfig:
@@ -36,6 +37,11 @@ def indicator_values(ctx: ServiceContext) -> BatchHandler:
     return when_indicator_values_are_submitted(config_of(ctx), PostgresNeedsUnitOfWork)
 
 
+def indicator_value_topics(trust: TrustConfig) -> list[str]:
+    """One inbound topic per partner agency of the trust: its topic establishes its agency."""
+    return INDICATOR_VALUES.physical(a.id for a in trust.agencies)
+
+
 definition = ServiceDefinition(
     name="needs",
     title="Needs intelligence",
@@ -50,7 +56,7 @@ definition = ServiceDefinition(
     routers=routers,
     consumers=[
         ConsumerSpec(
-            name="indicator-values", topics=[INDICATOR_VALUES.name], handler=indicator_values
+            name="indicator-values", topics=indicator_value_topics, handler=indicator_values
         )
     ],
 )

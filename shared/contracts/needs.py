@@ -1,6 +1,7 @@
 """Contracts of the needs intelligence service (Assess stage, stages 1-3).
 
-Partner agencies publish `IndicatorValueSubmitted` to `needs.indicator-values.v1`: aggregate
+Partner agencies publish `IndicatorValueSubmitted`, each to its own topic
+`needs.indicator-values.<agency>.v1` (the topic establishes the agency): aggregate
 figures only, never a record about an individual child (Urbanham appendix 6; DOMAIN.md,
 Small-number suppression).
 """

@@ -15,9 +15,8 @@ from shared.envelope import Event, header_value
 from shared.kafka import ensure_topics
 from shared.outbox import EventTooLarge, OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
-from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger, ledger_consumer, submitted
+from tests.backbone.ledger import LEDGER_DDL, LEDGER_TOPIC, apply_ledger, ledger_consumer, submitted
 from tests.backbone.support import eventually, migrated, read_records, scalar
 
 pytestmark = [pytest.mark.broker, pytest.mark.database]
@@ -43,7 +42,7 @@ async def test_malformed_unknown_and_invalid_events_are_dead_lettered_and_later_
     database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
 ) -> None:
     sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
-    topic = kafka.topic(INDICATOR_VALUES.name)
+    topic = kafka.topic(LEDGER_TOPIC)
     await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=1)
     poison_id = uuid.uuid4()
 
@@ -123,7 +122,7 @@ async def test_a_row_the_broker_refuses_never_wedges_the_relay(
         await conn.exec_driver_sql(
             "INSERT INTO outbox (event_id, event_type, topic, key, headers, value) "
             "VALUES (gen_random_uuid(), 'needs.IndicatorValueSubmitted.v1', "
-            f"'{kafka.topic(INDICATOR_VALUES.name)}', 's', '[]', "
+            f"'{kafka.topic(LEDGER_TOPIC)}', 's', '[]', "
             "decode(repeat('78', 3000000), 'hex'))"
         )
     async with UnitOfWork(db, kafka, source="t", trust="durham") as uow:
@@ -165,7 +164,7 @@ async def test_a_handler_failing_mid_batch_after_writing_loses_no_other_event(
     (so it can be replayed from the dead-letter topic), and the database error it caused
     does not spill over onto its neighbours."""
     sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
-    topic = kafka.topic(INDICATOR_VALUES.name)
+    topic = kafka.topic(LEDGER_TOPIC)
     await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=1)
     poison_id = uuid.uuid4()
 
@@ -210,4 +209,70 @@ async def test_a_handler_failing_mid_batch_after_writing_loses_no_other_event(
     assert await scalar(sink, "SELECT count(*) FROM inbox") == 4
     assert len(dead) == 1
     assert "division by zero" in (header_value(dead[0].headers, "dlq.reason") or "")
+    await sink.dispose()
+
+
+async def test_a_reused_event_id_with_other_content_is_dead_lettered_as_a_conflicting_duplicate(
+    database_url: str,
+    kafka: KafkaSettings,
+    schemas: list[str],
+    unique_schema: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same id with the same bytes is a redelivery (a silent no-op); the same id with
+    other content is refused, whether it arrives in a later batch or in the same one."""
+    sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
+    topic = kafka.topic(LEDGER_TOPIC)
+    await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=1)
+    reused, other = str(uuid.uuid4()), str(uuid.uuid4())
+    original = envelope_json(1, id=reused)
+    changed = envelope_json(2, id=reused)
+    in_one_batch = [envelope_json(3, id=other), envelope_json(4, id=other)]
+
+    async def send(*values: bytes) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            batch = producer.create_batch()
+            for value in values:
+                batch.append(key=b"k", value=value, timestamp=None)
+            await (await producer.send_batch(batch, topic, partition=0))
+        finally:
+            await producer.stop()
+
+    stop = asyncio.Event()
+    consumer = ledger_consumer(f"{kafka.topic_prefix}reuse", sink, kafka, apply_ledger, topic)
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await send(original)
+
+        async def first_applied() -> bool:
+            return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= 1
+
+        await eventually(first_applied, 60)
+        await send(original, changed, *in_one_batch, envelope_json(5))
+        dead = await read_records(kafka, topic + ".dlq", 2, 60)
+
+        async def last_applied() -> bool:
+            return await scalar(sink, "SELECT count(*) FROM ledger_applied") >= 3
+
+        await eventually(last_applied, 60)
+    finally:
+        stop.set()
+        await task
+
+    assert await scalar(sink, "SELECT count(*) FROM ledger_applied") == 3
+    assert await scalar(sink, f"SELECT n FROM ledger_applied WHERE event_id = '{reused}'") == 1, (
+        "the first content stays applied"
+    )
+    assert (
+        await scalar(sink, f"SELECT applied_count FROM ledger_applied WHERE event_id = '{reused}'")
+        == 1
+    ), "the identical redelivery was applied again"
+    assert [record.value for record in dead] == [changed, in_one_batch[1]]
+    for record, event_id in zip(dead, (reused, other), strict=True):
+        reason = header_value(record.headers, "dlq.reason") or ""
+        assert reason.startswith(f"conflicting duplicate: event id {event_id}"), reason
+        assert header_value(record.headers, "dlq.error_class") == "conflict"
+    assert sum("conflicting duplicate" in r.getMessage() for r in caplog.records) >= 2
     await sink.dispose()

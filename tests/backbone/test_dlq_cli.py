@@ -15,9 +15,8 @@ from shared.cli import app
 from shared.envelope import Event
 from shared.kafka import ensure_topics
 from shared.settings import KafkaSettings
-from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger, ledger_consumer
+from tests.backbone.ledger import LEDGER_DDL, LEDGER_TOPIC, apply_ledger, ledger_consumer
 from tests.backbone.support import eventually, migrated, scalar
 from tests.backbone.test_dead_letters import envelope_json
 
@@ -32,7 +31,7 @@ async def test_a_dead_letter_replayed_after_a_fix_is_applied_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
-    topic = kafka.topic(INDICATOR_VALUES.name)
+    topic = kafka.topic(LEDGER_TOPIC)
     await ensure_topics(kafka, [topic, topic + ".dlq"], partitions=1)
     refused = str(uuid.uuid4())
     fixed = asyncio.Event()
@@ -57,14 +56,12 @@ async def test_a_dead_letter_replayed_after_a_fix_is_applied_once(
         monkeypatch.setenv("KAFKA_TOPIC_PREFIX", kafka.topic_prefix)
         runner = CliRunner()
 
-        listed = await asyncio.to_thread(runner.invoke, app, ["dlq", "list", INDICATOR_VALUES.name])
+        listed = await asyncio.to_thread(runner.invoke, app, ["dlq", "list", LEDGER_TOPIC])
         assert listed.exit_code == 0, listed.output
         assert "handler error: LookupError: indicator not yet in the catalogue" in listed.output
         assert "0:0" in listed.output
 
-        shown = await asyncio.to_thread(
-            runner.invoke, app, ["dlq", "show", INDICATOR_VALUES.name, "0", "0"]
-        )
+        shown = await asyncio.to_thread(runner.invoke, app, ["dlq", "show", LEDGER_TOPIC, "0", "0"])
         assert shown.exit_code == 0, shown.output
         assert f'"id": "{refused}"' in shown.output
         assert f"dlq.origin.topic: {topic}" in shown.output
@@ -72,7 +69,7 @@ async def test_a_dead_letter_replayed_after_a_fix_is_applied_once(
         fixed.set()
         for _ in range(2):  # replaying twice is harmless: the inbox skips the second
             replayed = await asyncio.to_thread(
-                runner.invoke, app, ["dlq", "replay", INDICATOR_VALUES.name, "--offset", "0:0"]
+                runner.invoke, app, ["dlq", "replay", LEDGER_TOPIC, "--offset", "0:0"]
             )
             assert replayed.exit_code == 0, replayed.output
             assert "replayed 1 dead letter(s)" in replayed.output

@@ -24,9 +24,8 @@ from shared.migrations import upgrade
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition, create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.telemetry import configure_tracing
-from shared.topics import INDICATOR_VALUES
 from shared.unit_of_work import UnitOfWork
-from tests.backbone.ledger import LEDGER_DDL, apply_ledger, submitted
+from tests.backbone.ledger import LEDGER_DDL, LEDGER_TOPIC, apply_ledger, submitted
 from tests.backbone.support import eventually, scalar
 
 pytestmark = [pytest.mark.broker, pytest.mark.database]
@@ -68,7 +67,7 @@ LEDGER = ServiceDefinition(
     port=0,
     migrations=MIGRATIONS,
     routers=ledger_routes,
-    consumers=[ConsumerSpec("ledger", [INDICATOR_VALUES.name], ledger_handler)],
+    consumers=[ConsumerSpec("ledger", [LEDGER_TOPIC], ledger_handler)],
 )
 
 

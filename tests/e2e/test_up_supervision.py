@@ -81,7 +81,10 @@ class Load:
             await producer.start()
             futures = [
                 await producer.send(
-                    INDICATOR_VALUES.name, e.to_bytes(), key=e.subject.encode(), headers=e.headers()
+                    INDICATOR_VALUES.for_agency("nhs-county-durham"),
+                    e.to_bytes(),
+                    key=e.subject.encode(),
+                    headers=e.headers(),
                 )
                 for e in batch
             ]

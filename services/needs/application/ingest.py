@@ -153,9 +153,9 @@ async def ingest(
         if outcome is StoreOutcome.STORED
     ]
     causes = {
-        value.indicator_id: item.event
-        for value, item in zip(accepted, items, strict=True)
-        if item.event is not None
+        (value.indicator_id, value.area_kind, value.area_code, value.breakdown_key): item.event
+        for value, item, outcome in zip(accepted, items, outcomes, strict=True)
+        if item.event is not None and outcome is StoreOutcome.STORED
     }
     current, changes = await reanalyse(changed, uow, config, causes)
     results = [
@@ -173,7 +173,7 @@ async def reanalyse(
     changed: Sequence[ReportedValue],
     uow: NeedsUnitOfWork,
     config: NeedsConfig,
-    causes: dict[str, Envelope],
+    causes: dict[SeriesKey, Envelope],
 ) -> tuple[dict[tuple[str, str, str, str, str], int], list[NeedChange]]:
     """Re-assess the series the changed values touch; open and resolve needs on change."""
     if not changed:
@@ -198,13 +198,31 @@ async def reanalyse(
             transition = need_transition(assessment, held is not None)
             if transition is NeedTransition.UNCHANGED or assessment is None:
                 continue
-            cause = causes.get(indicator_id)
+            cause = cause_of(causes, indicator_id, kind, code, bk)
             if transition is NeedTransition.IDENTIFY:
                 await identify(uow, assessment, publisher, now, cause)
             elif held is not None:
                 await resolve(uow, held, assessment, publisher, now, cause)
             changes.append(NeedChange(key, transition))
     return current_revisions, changes
+
+
+SeriesKey = tuple[str, AreaKind, str, str]
+"""Indicator, area kind, area code, breakdown key."""
+
+
+def cause_of(
+    causes: dict[SeriesKey, Envelope], indicator_id: str, kind: AreaKind, code: str, bk: str
+) -> Envelope | None:
+    """The event that changed this series: its own value's, else its area's total (the
+    vulnerable-group comparison), else a value of its comparator group. Never simply the
+    batch's first or last event: each needs event names its own cause."""
+    found = causes.get((indicator_id, kind, code, bk)) or causes.get((indicator_id, kind, code, ""))
+    if found is None:
+        found = next(
+            (e for (i, _, _, b), e in causes.items() if i == indicator_id and b == bk), None
+        )
+    return found
 
 
 async def identify(

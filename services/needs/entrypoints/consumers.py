@@ -1,5 +1,8 @@
-"""Kafka entry point: agency systems' values from needs.indicator-values.v1.
+"""Kafka entry point: agency systems' values from needs.indicator-values.<agency>.v1.
 
+Each agency writes only its own topic (Kafka ACLs), and the inbox dead-letters a record
+whose payload claims another agency than its topic's (shared/inbox.py), so a value that
+reaches this handler is its agency's own, as over HTTP, where a token's agency must match.
 The same ``ingest`` as the HTTP endpoint. A refused value raises, so the inbox retries the
 batch event by event and dead-letters only the refused events, with the field and rule as
 the reason (shared/inbox.py); the rest of the batch is applied.

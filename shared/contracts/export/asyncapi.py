@@ -24,6 +24,7 @@ from shared.contracts.json_schema import (
     refs,
 )
 from shared.contracts.registry import Contract, EventRegistry, registry
+from shared.deliveries import ERROR_CLASSES
 from shared.envelope import CONTENT_TYPE
 from shared.settings import KafkaSettings
 from shared.topics import CATALOGUE, DLQ_SUFFIX, Topic
@@ -57,9 +58,11 @@ DLQ_HEADERS: tuple[tuple[str, Schema], ...] = (
         "dlq.error_class",
         {
             "type": "string",
-            "enum": ["invalid", "handler"],
+            "enum": list(ERROR_CLASSES),
             "description": "`invalid`: not JSON, unknown type, or fails its contract; "
-            "`handler`: valid, but the consumer's handler refused it.",
+            "`handler`: valid, but the consumer's handler refused it; `conflict`: its "
+            "event id was already received with other content (a reused id); `agency`: "
+            "on a per-agency topic, its payload claims another agency than the topic's.",
         },
     ),
     ("dlq.consumer", {"type": "string", "description": "The consumer that dead-lettered it."}),
@@ -184,33 +187,49 @@ def _channel(topic: Topic, contracts: Sequence[Contract]) -> Schema:
     )
     publisher = topic.published_by if topic.inbound else f"the {topic.published_by} service"
     channel: Schema = {
-        "address": topic.name,
-        "title": topic.name,
+        "address": topic.address,
+        "title": topic.address,
         "summary": f"{who} here; key: `{topic.key}`.",
         "description": (
             f"{topic.description}\n\nPublished by: {publisher}. Every record is "
             f"keyed by `{topic.key}`. Records a consumer cannot apply go to "
-            f"`{topic.dead_letter}`."
+            f"`{topic.address}{DLQ_SUFFIX}`."
         ),
         "messages": {
             c.type: {"$ref": f"#/components/messages/{escape(c.type)}"} for c in contracts
         },
     }
-    return channel
+    return channel | _agency_parameter(topic)
+
+
+def _agency_parameter(topic: Topic) -> Schema:
+    if not topic.per_agency:
+        return {}
+    return {
+        "parameters": {
+            "agency": {
+                "description": "The publishing partner agency's id in the trust configuration. "
+                "Only that agency's Kafka principal may write the topic, and a record whose "
+                "payload names another agency is dead-lettered: the topic, not the payload, "
+                "establishes the agency.",
+                "examples": ["nhs-county-durham", "durham-county-council"],
+            }
+        }
+    }
 
 
 def _dead_letter_channel(topic: Topic) -> Schema:
     return {
-        "address": topic.dead_letter,
-        "title": topic.dead_letter,
-        "summary": f"Dead letters of `{topic.name}`.",
+        "address": topic.address + DLQ_SUFFIX,
+        "title": topic.address + DLQ_SUFFIX,
+        "summary": f"Dead letters of `{topic.address}`.",
         "description": (
-            f"Records read from `{topic.name}` that a platform consumer could not apply: "
+            f"Records read from `{topic.address}` that a platform consumer could not apply: "
             "the original value, key and headers, plus `dlq.*` headers saying why and "
             "where from. `commissioning dlq list|show|replay` reads and replays them."
         ),
         "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
-    }
+    } | _agency_parameter(topic)
 
 
 def _operation(topic: Topic, channel_id: str, action: str, types: Sequence[str]) -> Schema:
@@ -417,7 +436,7 @@ def max_event_bytes() -> int:
 
 
 def _info_description(topics: Sequence[Topic]) -> str:
-    inbound = ", ".join(f"`{t.name}`" for t in topics if t.inbound) or "none"
+    inbound = ", ".join(f"`{t.address}`" for t in topics if t.inbound) or "none"
     dlq_lines = "\n".join(f"- `{name}`: {s['description']}" for name, s in DLQ_HEADERS)
     return f"""\
 Events of the joint commissioning platform of a Children's Trust, on Kafka. Partner

@@ -26,7 +26,7 @@ from shared.contracts.json_schema import (
 )
 from shared.contracts.registry import Contract, registry
 from shared.envelope import CONTENT_TYPE
-from shared.topics import CATALOGUE, DLQ_SUFFIX
+from shared.topics import CATALOGUE, DLQ_SUFFIX, topic_for
 
 EXPORT_COMMAND = "commissioning schemas export"
 
@@ -167,7 +167,7 @@ def _topics_section() -> list[str]:
         types = [c.type for c in contracts if c.topic == topic.name]
         links = "<br>".join(f"[`{t}`]({event_schema_path(t)})" for t in types) or "none yet"
         publisher = topic.published_by + (" (inbound)" if topic.inbound else " service")
-        lines.append(f"| `{topic.name}` | {_cell(publisher)} | `{topic.key}` | {links} |")
+        lines.append(f"| `{topic.address}` | {_cell(publisher)} | `{topic.key}` | {links} |")
     return lines
 
 
@@ -177,7 +177,7 @@ def _dead_letter_section() -> list[str]:
         "## Dead-letter topics",
         "",
         f"Every topic `<name>` has a dead-letter topic `<name>{DLQ_SUFFIX}` ("
-        + ", ".join(f"`{t.dead_letter}`" for t in CATALOGUE)
+        + ", ".join(f"`{t.address}{DLQ_SUFFIX}`" for t in CATALOGUE)
         + "). A record that is not JSON, has an unknown type, fails its contract, or that a "
         "handler refuses is copied there unchanged (key, value, headers; a value over the "
         "size limit is truncated) with these headers, and the consumer carries on:",
@@ -234,7 +234,7 @@ async def publish() -> None:
     await producer.start()
     try:
         await producer.send_and_wait(
-            {_python_literal(contract.topic, 0)},
+            {_python_literal(_topic(contract, record), 0)},
             key=record["subject"].encode(),
             value=json.dumps(record).encode(),
             headers=headers,
@@ -248,15 +248,21 @@ asyncio.run(publish())
     return python
 
 
+def _topic(contract: Contract, record: Schema) -> str:
+    """The topic the example record goes to: its agency's own, for a per-agency family."""
+    return topic_for(contract.topic, record["payload"].get("agency"))
+
+
 def _publishing_section(contract: Contract, record: Schema) -> list[str]:
     headers = example_headers(record)
     value = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     kcat_headers = " \\\n".join(f"  -H '{k}={v}'" for k, v in headers.items())
     python = _python_example(contract, record)
+    topic = _topic(contract, record)
     return [
         f"## Publishing `{contract.type}`",
         "",
-        f"A minimal record for `{contract.topic}` "
+        f"A minimal record for `{topic}` "
         f"([schema]({event_schema_path(contract.type)})). Optional fields are left out; "
         "`id` must be a new UUID per event and `occurred_at` must carry an offset.",
         "",
@@ -276,7 +282,7 @@ def _publishing_section(contract: Contract, record: Schema) -> list[str]:
         "headers), against the development broker:",
         "",
         "```sh",
-        f"kcat -P -b {DEVELOPMENT_HOST} -t {contract.topic} -k '{record['subject']}' \\",
+        f"kcat -P -b {DEVELOPMENT_HOST} -t {topic} -k '{record['subject']}' \\",
         kcat_headers + " <<'EOF'",
         value,
         "EOF",

@@ -42,15 +42,29 @@ class RunningNeeds:
         token = mint_token(self.settings.auth(TRUST), "tester", roles, **scope)
         return {"Authorization": f"Bearer {token}"}
 
-    async def publish(self, records: Iterable[bytes]) -> None:
-        """Publish raw record values to the inbound topic, as an agency system would."""
+    def inbound_topic(self, agency: str) -> str:
+        """The agency's own inbound topic (the only one its Kafka principal may write)."""
+        return self.kafka.topic(INDICATOR_VALUES.for_agency(agency))
+
+    async def publish(self, records: Iterable[bytes], *, agency: str = NHS) -> None:
+        """Publish raw record values as `agency`'s system would: to its own topic."""
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
         await producer.start()
         try:
             for value in records:
-                await producer.send_and_wait(
-                    self.kafka.topic(INDICATOR_VALUES.name), value, key=b"agency"
-                )
+                await producer.send_and_wait(self.inbound_topic(agency), value, key=b"agency")
+        finally:
+            await producer.stop()
+
+    async def publish_in_one_batch(self, records: Iterable[bytes], *, agency: str = NHS) -> None:
+        """Publish record values as one record batch, so the consumer reads them together."""
+        producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            batch = producer.create_batch()
+            for value in records:
+                batch.append(key=b"agency", value=value, timestamp=None)
+            await (await producer.send_batch(batch, self.inbound_topic(agency), partition=0))
         finally:
             await producer.stop()
 
@@ -60,10 +74,8 @@ class RunningNeeds:
             self.kafka, self.kafka.topic(NEEDS_EVENTS.name), expected, timeout_s
         )
 
-    async def dead_letters(self, expected: int) -> list[Any]:
-        return await read_records(
-            self.kafka, self.kafka.topic(INDICATOR_VALUES.dead_letter), expected, 60
-        )
+    async def dead_letters(self, expected: int, *, agency: str = NHS) -> list[Any]:
+        return await read_records(self.kafka, self.inbound_topic(agency) + ".dlq", expected, 60)
 
 
 @asynccontextmanager

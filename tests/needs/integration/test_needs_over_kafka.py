@@ -3,6 +3,7 @@ resolved, revisions and duplicates behave, and bad values are dead-lettered with
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from shared.settings import KafkaSettings
 from tests.backbone.support import eventually
 from tests.needs.integration.support import (
     COUNCIL,
+    NHS,
     TRUST,
     RunningNeeds,
     record,
@@ -90,6 +92,23 @@ async def wait_for_events(needs: RunningNeeds, kind: str, count: int) -> list[di
 
     await eventually(arrived, 60, 0.5)
     return found
+
+
+async def test_each_need_names_as_its_cause_the_value_that_changed_its_series(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    """Values read in one batch: each NeedIdentified's causation_id is a value of its own
+    area and breakdown, not whichever event the batch happened to start or end with."""
+    records = first_submission()
+    sent = {json.loads(r)["id"]: json.loads(r)["payload"] for r in records}
+    async with running_needs(database_url, kafka, unique_schema, schemas) as needs:
+        await needs.publish_in_one_batch(records)
+        identified = await wait_for_events(needs, "NeedIdentified", 2)
+    assert len(identified) == 2
+    for need in identified:
+        cause = sent[need["causation_id"]]
+        assert cause["area"] == need["payload"]["area"], need["payload"]["need_key"]
+        assert cause["breakdown"] == need["payload"]["breakdown"], need["payload"]["need_key"]
 
 
 async def test_needs_are_identified_and_resolved_from_agency_values_on_kafka(
@@ -231,7 +250,8 @@ async def test_bad_values_are_dead_lettered_with_their_reasons_and_good_ones_kep
         ({**base, "period": "last year"}, "payload.period: String should match pattern"),
         (
             {**base, "agency": "nhs-county-durham"},
-            "agency: indicator 'neet_16_17' is published by agency 'durham-county-council'",
+            "can only come from agency 'durham-county-council', but its payload claims "
+            "agency 'nhs-county-durham'",
         ),
         (
             {**base, "breakdown": {"child_id": "42"}},
@@ -256,9 +276,10 @@ async def test_bad_values_are_dead_lettered_with_their_reasons_and_good_ones_kep
                         denominator=1000,
                     )
                 )
-            ]
+            ],
+            agency=COUNCIL,
         )
-        dead = await needs.dead_letters(len(bad))
+        dead = await needs.dead_letters(len(bad), agency=COUNCIL)
         assert len(dead) == len(bad)
         reasons = [header_value(r.headers, "dlq.reason") or "" for r in dead]
         for (_, expected), reason in zip(bad, reasons, strict=True):
@@ -277,3 +298,34 @@ async def test_bad_values_are_dead_lettered_with_their_reasons_and_good_ones_kep
         trust = await needs.client.get("/trust/values", headers=jcu)
         assert trust.json() == []
         assert needs.app.state.context.trust.id == TRUST
+
+
+async def test_a_council_system_cannot_publish_the_pct_s_indicator_as_the_pct(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    """The agency is the topic's: a record on the council's topic claiming to be the PCT's
+    is dead-lettered naming both agencies, as over HTTP a council token gets 403."""
+    posing = value(
+        "teenage_conceptions", "locality", "easington", "2024", numerator=9, denominator=200
+    )
+    assert posing.agency == NHS
+    async with running_needs(database_url, kafka, unique_schema, schemas) as needs:
+        await needs.publish([record(posing)], agency=COUNCIL)
+        (dead,) = await needs.dead_letters(1, agency=COUNCIL)
+        reason = header_value(dead.headers, "dlq.reason") or ""
+        assert (
+            reason.startswith("agency: the record on ") and needs.inbound_topic(COUNCIL) in reason
+        )
+        assert f"can only come from agency '{COUNCIL}'" in reason
+        assert f"claims agency '{NHS}'" in reason
+        assert header_value(dead.headers, "dlq.error_class") == "agency"
+
+        over_http = await needs.client.post(
+            "/indicator-values",
+            json={"values": [posing.model_dump(mode="json")]},
+            headers=needs.token(Role.AGENCY_PUBLISHER, agency=COUNCIL),
+        )
+        assert over_http.status_code == 403, over_http.text
+        jcu = needs.token(Role.JCU)
+        stored = await needs.client.get("/localities/easington/values", headers=jcu)
+        assert stored.status_code == 200 and stored.json() == []

@@ -59,8 +59,13 @@ def test_an_invalid_trust_configuration_is_reported_with_its_field(tmp_path: Pat
 def test_the_topic_catalogue_lists_every_topic_with_its_dead_letter_topic() -> None:
     result = runner.invoke(app, ["topics", "list"])
     assert result.exit_code == 0
-    assert "needs.indicator-values.v1" in result.output
-    assert "needs.indicator-values.v1.dlq" in result.output
+    pct = "needs.indicator-values.nhs-county-durham.v1"
+    assert f"{pct} inbound publisher: agency nhs-county-durham only" in " ".join(
+        result.output.split()
+    )
+    assert f"{pct}.dlq" in result.output
+    assert "needs.indicator-values.durham-county-council.v1.dlq" in result.output
+    assert "needs.events.v1.dlq" in result.output
 
 
 def test_serve_refuses_an_unknown_service() -> None:

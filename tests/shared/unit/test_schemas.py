@@ -24,9 +24,10 @@ from shared.contracts.export import asyncapi as asyncapi_export
 from shared.contracts.export import readme
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent
+from shared.deliveries import ERROR_CLASSES, error_class
 from shared.envelope import Envelope
 from shared.inbox import dead_letter_headers
-from shared.topics import CATALOGUE, INDICATOR_VALUES, NEEDS_EVENTS
+from shared.topics import CATALOGUE, DLQ_SUFFIX, INDICATOR_VALUES, NEEDS_EVENTS, by_name
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "schemas"
 CONTRACT_TYPES = [c.type for c in registry]
@@ -298,7 +299,15 @@ def test_asyncapi_has_a_channel_for_every_topic_and_its_dead_letter_topic(
 ) -> None:
     assert asyncapi["asyncapi"] == "3.0.0"
     addresses = [c["address"] for c in asyncapi["channels"].values()]
-    assert sorted(addresses) == sorted(n for t in CATALOGUE for n in (t.name, t.dead_letter))
+    assert sorted(addresses) == sorted(
+        n for t in CATALOGUE for n in (t.address, t.address + DLQ_SUFFIX)
+    )
+    # A per-agency family is one channel whose address names the agency as a parameter.
+    [family] = [
+        c for c in asyncapi["channels"].values() if c["address"] == INDICATOR_VALUES.address
+    ]
+    assert family["address"] == "needs.indicator-values.{agency}.v1"
+    assert "agency" in family["parameters"]
     server = asyncapi["servers"][asyncapi_export.DEVELOPMENT_SERVER]
     assert (server["protocol"], server["host"]) == ("kafka", "127.0.0.1:9092")
 
@@ -325,8 +334,8 @@ def test_asyncapi_operations_receive_agency_data_and_send_service_events(
             assert message["$ref"].startswith(channel_ref + "/messages/")
             resolve(asyncapi, message["$ref"])
     for topic in CATALOGUE:
-        assert actions[topic.name] == {"receive" if topic.inbound else "send"}
-        assert actions[topic.dead_letter] == {"send"}
+        assert actions[topic.address] == {"receive" if topic.inbound else "send"}
+        assert actions[topic.address + DLQ_SUFFIX] == {"send"}
 
 
 @pytest.mark.parametrize("event_type", CONTRACT_TYPES)
@@ -334,7 +343,8 @@ def test_every_contract_is_a_message_on_its_topic(
     asyncapi: dict[str, Any], event_type: str
 ) -> None:
     contract = registry.contract(event_type)
-    [channel] = [c for c in asyncapi["channels"].values() if c["address"] == contract.topic]
+    address = by_name(contract.topic).address
+    [channel] = [c for c in asyncapi["channels"].values() if c["address"] == address]
     message = resolve(asyncapi, channel["messages"][event_type]["$ref"])
     assert message["payload"] == {"$ref": f"#/components/schemas/{event_type}"}
     assert message["headers"]["properties"]["ce_type"]["const"] == event_type
@@ -383,7 +393,8 @@ def test_dead_letter_messages_document_the_headers_the_inbox_sets(
     assert sorted(documented["required"]) == sorted(dlq_headers)
     assert list(component_validator(asyncapi, "DeadLetterHeaders").iter_errors(dlq_headers)) == []
     for topic in CATALOGUE:
-        [channel] = [c for c in asyncapi["channels"].values() if c["address"] == topic.dead_letter]
+        dlq = topic.address + DLQ_SUFFIX
+        [channel] = [c for c in asyncapi["channels"].values() if c["address"] == dlq]
         [message_ref] = channel["messages"].values()
         message = resolve(asyncapi, message_ref["$ref"])
         assert message["headers"] == {"$ref": "#/components/schemas/DeadLetterHeaders"}
@@ -515,9 +526,24 @@ def test_the_readme_python_example_publishes_a_valid_record(
 
     [record] = sent
     value = json.loads(record["value"])
-    assert record["topic"] == INDICATOR_VALUES.name
+    # Published to the topic of the agency it names: the only one that agency may write.
+    assert record["topic"] == INDICATOR_VALUES.for_agency(value["payload"]["agency"])
     assert record["key"] == value["subject"].encode()
     assert errors(event_schema(exported, INDICATOR_TYPE), value) == []
     assert accepted_by_code(value)
     headers = {k: v.decode() for k, v in record["headers"]}
     assert headers["ce_id"] == value["id"] and headers["ce_type"] == INDICATOR_TYPE
+
+
+def test_every_dead_letter_class_the_inbox_sets_is_documented(asyncapi: dict[str, Any]) -> None:
+    documented = asyncapi["components"]["schemas"]["DeadLetterHeaders"]["properties"]
+    assert documented["dlq.error_class"]["enum"] == list(ERROR_CLASSES)
+    reasons = {
+        "payload.numerator: too small": "invalid",
+        "handler error: ValueError: no": "handler",
+        "conflicting duplicate: event id 1 was already received": "conflict",
+        "agency: the record on t can only come from agency 'a'": "agency",
+    }
+    assert {error_class(r) for r in reasons} == set(ERROR_CLASSES)
+    for reason, kind in reasons.items():
+        assert error_class(reason) == kind
