@@ -23,6 +23,7 @@ from services.needs.application.ports import (
     RevisionsConflict,
     StoreOutcome,
 )
+from services.needs.application.releases import load_released, record_releases
 from services.needs.domain.analysis import (
     IndicatorData,
     NeedTransition,
@@ -175,20 +176,23 @@ async def reanalyse(
     config: NeedsConfig,
     causes: dict[str, Envelope],
 ) -> tuple[dict[tuple[str, str, str, str, str], int], list[NeedChange]]:
-    """Re-assess the series the changed values touch; open and resolve needs on change."""
+    """Re-assess the series the changed values touch; open and resolve needs on change,
+    honouring and recording the releases their events publish (``releases.py``)."""
     if not changed:
         return {}, []
     by_indicator: dict[str, list[ReportedValue]] = defaultdict(list)
     for value in changed:
         by_indicator[value.indicator_id].append(value)
     values = await uow.values.current(by_indicator)
+    released = await load_released(uow, config, by_indicator)
     open_needs = await uow.needs.open_by_key(by_indicator)
+    published: dict[str, IndicatorData] = {}
     current_revisions = {v.identity: v.revision for held in values.values() for v in held}
     changes: list[NeedChange] = []
     now = datetime.now(UTC)
     for indicator_id, indicator_changes in sorted(by_indicator.items()):
         indicator = config.catalogue[indicator_id]
-        data = IndicatorData(indicator, values.get(indicator_id, ()))
+        data = IndicatorData(indicator, values.get(indicator_id, ()), released.get(indicator_id))
         publisher = Publisher(data, config.rule, config.trust_id)
         relevant = [v for v in indicator_changes if current_revisions.get(v.identity) == v.revision]
         for kind, code, bk in affected_series(relevant, data):
@@ -204,6 +208,8 @@ async def reanalyse(
             elif held is not None:
                 await resolve(uow, held, assessment, publisher, now, cause)
             changes.append(NeedChange(key, transition))
+            published[indicator_id] = data
+    await record_releases(uow, config, published)
     return current_revisions, changes
 
 
