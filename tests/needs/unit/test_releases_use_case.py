@@ -177,7 +177,6 @@ def test_a_stored_release_restores_the_counts_relations_and_hidden_cells(
         neet("locality", "easington", 4, 200).submission,
         neet("locality", "derwentside", 41, 300).submission,
     ]
-    from services.needs.application.ingest import check_batch
 
     data = IndicatorData(
         older_rule.catalogue["neet_16_17"], check_batch([Incoming(v) for v in values], older_rule)
