@@ -113,16 +113,15 @@ def check_batch(items: Sequence[Incoming], config: NeedsConfig) -> list[Reported
     refusals: list[Refusal] = []
     for index, item in enumerate(items):
         try:
-            if item.event is not None and item.event.trust != config.trust_id:
-                raise SubmissionRefused(
-                    "trust", f"event is for trust {item.event.trust!r}, not {config.trust_id!r}"
-                )
+            if item.event is not None:
+                check_envelope(item.event, item.submission, config)
             accepted.append(
                 accept(
                     to_submission(item.submission),
                     config.catalogue,
                     trust_id=config.trust_id,
                     locality_ids=config.locality_ids,
+                    comparator_codes=config.comparator_codes,
                 )
             )
         except SubmissionRefused as refused:
@@ -130,6 +129,34 @@ def check_batch(items: Sequence[Incoming], config: NeedsConfig) -> list[Reported
     if refusals:
         raise BatchRefused(refusals)
     return accepted
+
+
+def subject_of(payload: IndicatorValueSubmitted) -> str:
+    """The subject (and partition key) of a value's event: its series and period, so that
+    revisions of one value stay in order."""
+    area = payload.area
+    return f"{payload.indicator_id}/{area.kind.value}/{area.code}/{payload.period}"
+
+
+def check_envelope(event: Envelope, payload: IndicatorValueSubmitted, config: NeedsConfig) -> None:
+    """The envelope must describe its payload: the trust served, the value's subject, and
+    its locality (routing and scoping read the envelope, not the payload)."""
+    if event.trust != config.trust_id:
+        raise SubmissionRefused(
+            "trust", f"event is for trust {event.trust!r}, not {config.trust_id!r}"
+        )
+    subject = subject_of(payload)
+    if event.subject != subject:
+        raise SubmissionRefused(
+            "subject", f"envelope subject {event.subject!r} does not match the payload: {subject!r}"
+        )
+    locality = payload.area.code if payload.area.kind.value == AreaKind.LOCALITY.value else None
+    if event.locality != locality:
+        expected = "no locality" if locality is None else f"locality {locality!r}"
+        raise SubmissionRefused(
+            "locality",
+            f"envelope locality {event.locality!r} does not match the payload: {expected}",
+        )
 
 
 async def ingest(
