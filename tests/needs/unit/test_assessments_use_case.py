@@ -3,6 +3,8 @@ exact revisions it used, and publication is announced with NeedsAssessmentPublis
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from services.needs.application import queries
@@ -97,3 +99,39 @@ async def test_publications_for_an_area_are_serialised(
     uow = FakeNeedsUnitOfWork(db)
     await queries.publish_assessments(uow, config, JCU, ["easington"])
     assert uow.assessments.locked == [(AreaKind.LOCALITY, "easington")]
+
+
+async def test_a_mean_whose_interval_overflows_does_not_break_later_assessments(
+    uows: UnitOfWorkFactory, config: NeedsConfig
+) -> None:
+    # Issue 8: a CAMHS wait of 1e308 weeks made every assessment of its locality fail.
+    huge = [
+        value(
+            "locality",
+            "easington",
+            "2024",
+            indicator_id="camhs_waiting_time",
+            value=1.7e308,
+            denominator=40,
+            standard_deviation=1e308,
+        ),
+        value(
+            "region",
+            "E12000001",
+            "2024",
+            indicator_id="camhs_waiting_time",
+            value=1e308,
+            denominator=40,
+            standard_deviation=1.0,
+        ),
+    ]
+    async with uows() as uow:
+        await ingest([Incoming(v) for v in huge], uow, config, via="http")
+        await uow.commit()
+    (assessment,) = await publish(uows, config, ["easington"])
+    json.dumps(assessment.body, allow_nan=False)  # what the API and the event carry
+    async with uows() as uow:
+        rows = await queries.values_of(
+            uow, config, (AreaKind.LOCALITY, "easington"), queries.Filters()
+        )
+    json.dumps(rows, allow_nan=False)
