@@ -27,7 +27,8 @@ from services.needs.domain.disclosure import Release
 from services.needs.domain.model import AreaKind
 from services.needs.domain.publication import rule_from_trust
 from shared.auth import Principal, Role
-from tests.needs.unit.conftest import value
+from shared.contracts.needs import NeedIdentified
+from tests.needs.unit.conftest import YEARS, rising_in_easington, value
 from tests.needs.unit.fakes import FakeDatabase, FakeNeedsUnitOfWork
 
 COUNCIL = "durham-county-council"
@@ -191,3 +192,16 @@ def test_a_stored_release_restores_the_counts_relations_and_hidden_cells(
 
 def relations(release: Release[Hashable]) -> set[tuple[Hashable, frozenset[Hashable]]]:
     return {(group.total, frozenset(group.parts)) for group in release.groups}
+
+
+async def test_a_need_event_records_the_tables_it_published_and_a_silent_ingest_none(
+    uows: UnitOfWorkFactory, config: NeedsConfig, db: FakeDatabase
+) -> None:
+    await submit(uows, config, [neet("locality", "easington", 20, 200)])
+    assert db.releases == {}  # nothing was published from it
+    async with uows() as uow:
+        await ingest([Incoming(v) for v in rising_in_easington()], uow, config, via="http")
+        await uow.commit()
+    assert db.events(NeedIdentified)
+    recorded = {(r.indicator_id, r.family) for r in db.releases.values()}
+    assert recorded == {("teenage_conceptions", year) for year in YEARS}
