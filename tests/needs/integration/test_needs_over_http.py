@@ -184,16 +184,18 @@ async def test_http_ingest_scoping_disclosure_and_needs_assessments(
         again = await client.post("/needs-assessments", json={"areas": ["easington"]}, headers=jcu)
         assert again.status_code == 200, again.text
         assert [(a["version"], a["created"]) for a in again.json()] == [(1, False)]
-        # Easington's 5 was hidden in version 1; revised to 9 (not small), it stays hidden in
-        # version 2, in the API and in the events: the decision was persisted with v1.
+        # Easington's 5 was hidden in version 1; revised to 9 (not small, and shown as 10
+        # when decided afresh), it stays hidden in version 2 and in the API: the decision
+        # was persisted with version 1.
         revised = neet_batch()
         revised["values"] = [
-            {**v, "numerator": 9, "revision": 2}
+            {**v, "numerator": {"easington": 9, TRUST: 234}[v["area"]["code"]], "revision": 2}
             for v in revised["values"]
-            if v["area"]["code"] == "easington"
+            if v["area"]["code"] in ("easington", TRUST)
         ]
         stored = await client.post("/indicator-values", json=revised, headers=council)
         assert stored.status_code == 200, stored.text
+        assert stored.json()["stored"] == 2
         v2 = await client.post("/needs-assessments", json={"areas": ["easington"]}, headers=jcu)
         assert v2.status_code == 201, v2.text
         assert [(a["version"], a["created"]) for a in v2.json()] == [(2, True)]
