@@ -217,7 +217,7 @@ async def kafka_path(url: str, servers: str, values: list[IndicatorValueSubmitte
                 v,
                 source="agency-system",
                 trust=TRUST,
-                subject=f"{v.indicator_id}/{v.area.kind.value}/{v.area.code}",
+                subject=f"{v.indicator_id}/{v.area.kind.value}/{v.area.code}/{v.period}",
                 locality=v.area.code if v.area.kind is AreaKind.LOCALITY else None,
             )
             for v in values

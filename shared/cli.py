@@ -344,6 +344,32 @@ def trust_validate(
         typer.echo(f"  locality {loc.id}: {loc.name}")
 
 
+@trust_app.command("show")
+def trust_show(
+    path: Annotated[
+        Path | None, typer.Argument(help="A trust configuration YAML (default: packaged defaults).")
+    ] = None,
+) -> None:
+    """What a publisher needs: agency ids, area and comparator codes, who publishes each
+    indicator and its benchmarks, breakdowns, periods, defaults and thresholds in force
+    (with the needs catalogue named by NEEDS_CATALOGUE, else the example one)."""
+    from pydantic import ValidationError
+
+    from services.needs.adapters.catalogue_file import load_catalogue
+    from services.needs.application.publishing import publishing_facts
+    from services.needs.settings import NeedsSettings
+    from shared.trust import TrustConfigError, load_trust_config
+
+    try:
+        trust = load_trust_config(path)
+        catalogue = load_catalogue(NeedsSettings().catalogue)
+        lines = publishing_facts(trust, catalogue)
+    except (ValidationError, TrustConfigError, ValueError) as exc:
+        typer.echo(f"invalid configuration:\n{exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("\n".join(lines))
+
+
 @app.command()
 def up(
     data_dir: Annotated[

@@ -57,6 +57,8 @@ Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 """A positive sum in pounds sterling, exact to the penny (Decimal, never float)."""
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+AreaCode = Annotated[str, StringConstraints(pattern=r"^[EWSN][0-9]{8}$")]
+"""An ONS (GSS) area code such as E12000001."""
 
 
 class _Frozen(BaseModel):
@@ -232,6 +234,12 @@ class BenchmarkSettings(_Frozen):
     points (TrendMarkerCalculator), so fewer than 5 would calculate no trend at all."""
 
     default_comparator: Comparator = Comparator.ENGLAND
+    region: AreaCode | None = None
+    """ONS code of the trust's region (North East: E12000001): the only region code its
+    indicator values may carry. None accepts any."""
+    statistical_neighbours: tuple[AreaCode, ...] = ()
+    """ONS codes of its statistical neighbours (children's services benchmarking). Empty
+    accepts any."""
     trend_periods: int = Field(default=5, ge=5)
     worsening_periods_to_flag: int = Field(default=3, ge=1)
 

@@ -166,7 +166,9 @@ async def submit_through_the_needs_outbox(platform: Platform) -> None:
         denominator=1500,
     )
     async with UnitOfWork(db, kafka, source="e2e", trust="county-durham") as uow:
-        uow.publish(value, subject="teenage_conceptions/locality/easington/2024")
+        uow.publish(
+            value, subject="teenage_conceptions/locality/easington/2024", locality="easington"
+        )
         await uow.commit()
     await db.dispose()
 

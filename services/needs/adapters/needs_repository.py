@@ -115,6 +115,15 @@ class PostgresAssessments:
         )
         return int(latest or 0) + 1
 
+    async def latest(self, area: Area) -> NeedsAssessment | None:
+        row = await self.connection.fetchrow(
+            f"SELECT {_ASSESSMENT_FIELDS} FROM needs_assessment WHERE area_kind = $1 "
+            "AND area_code = $2 ORDER BY version DESC LIMIT 1",
+            area[0].value,
+            area[1],
+        )
+        return _assessment(row) if row is not None else None
+
     async def add(self, assessment: NeedsAssessment) -> None:
         a = assessment
         await self.connection.execute(

@@ -142,3 +142,26 @@ class NeedsAssessmentRow(NeedsTable, table=True):
     data_version: str = Field(sa_type=Text)
     body: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     csv: str = Field(sa_type=Text)
+
+
+class DisclosureReleaseRow(NeedsTable, table=True):
+    """One published release of a disclosure table (one indicator, one calendar year):
+    the numerators and denominators it was decided on and the cells it hid. Later
+    decisions honour every release (``application/releases.py``); rows are only added."""
+
+    __tablename__ = "disclosure_release"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "family", "digest", name="disclosure_release_once"),
+    )
+
+    seq: int | None = Field(
+        default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True)
+    )
+    indicator_id: str = Field(sa_type=Text)
+    family: str = Field(sa_type=Text)
+    digest: str = Field(sa_type=Text)
+    counts: list[Any] = Field(sa_column=Column(JSONB, nullable=False))
+    hidden: list[Any] = Field(sa_column=Column(JSONB, nullable=False))
+    released_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )

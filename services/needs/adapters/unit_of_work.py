@@ -9,11 +9,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pydantic import BaseModel
 
 from services.needs.adapters.needs_repository import PostgresAssessments, PostgresNeeds
+from services.needs.adapters.release_repository import PostgresReleases
 from services.needs.adapters.repository import PostgresValues
 from services.needs.application.ports import (
     AssessmentRepository,
     NeedRepository,
     NeedsUnitOfWork,
+    ReleaseRepository,
     ValueRepository,
 )
 from shared.envelope import Envelope
@@ -28,6 +30,7 @@ class PostgresNeedsUnitOfWork:
         self.values: ValueRepository = PostgresValues(platform.connection)
         self.needs: NeedRepository = PostgresNeeds(platform.connection)
         self.assessments: AssessmentRepository = PostgresAssessments(platform.connection)
+        self.releases: ReleaseRepository = PostgresReleases(platform.connection)
 
     def publish(
         self,

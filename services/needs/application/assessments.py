@@ -13,13 +13,15 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from services.needs.application.config import NeedsConfig
 from services.needs.application.evidence import contract_area, data_versions
 from services.needs.application.ports import NeedsUnitOfWork
+from services.needs.application.releases import record_releases
 from services.needs.application.reports import assessments, load, need_view
 from services.needs.domain.assessment import NeedsAssessment
 from services.needs.domain.model import AreaKind
@@ -67,14 +69,38 @@ CSV_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class Publication:
+    """The version an area's assessment stands at, and whether this request created it."""
+
+    assessment: NeedsAssessment
+    created: bool
+
+
+CONTENT_FIELDS = ("area", "trust", "method", "summary", "indicators", "needs", "data_version")
+"""What an assessment says; its id, version, title and time of publication are not content."""
+
+
+def same_content(body: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Whether two assessment bodies say the same (compared as canonical JSON)."""
+
+    def canonical(b: Mapping[str, Any]) -> str:
+        return json.dumps({k: b.get(k) for k in CONTENT_FIELDS}, sort_keys=True)
+
+    return canonical(body) == canonical(other)
+
+
 async def publish_assessment(
     uow: NeedsUnitOfWork, config: NeedsConfig, kind: AreaKind, code: str, requested_by: str
-) -> NeedsAssessment:
+) -> Publication:
     """Snapshot the area's indicators, comparisons, trends, needs and vulnerable groups as
-    the next version of its needs assessment, and publish NeedsAssessmentPublished."""
+    the next version of its needs assessment, and publish NeedsAssessmentPublished; when
+    nothing has changed since the latest version, that version stands and nothing is
+    published (a version is a change of content, not a request)."""
     area = (kind, code)
     await uow.assessments.lock(area)
-    found = assessments(await load(uow, config), config, kind, code)
+    datas = await load(uow, config)
+    found = assessments(datas, config, kind, code)
     rows = [publisher.row(a) for a, publisher in found]
     versions = sorted(
         {
@@ -90,19 +116,26 @@ async def publish_assessment(
         vulnerable_groups=sum(1 for n in needs if n.vulnerable_group),
         worse_and_worsening=sum(1 for r in rows if r["worse_and_worsening"]),
     )
+    data_version = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:32]
+    content = {
+        "area": {"kind": kind.value, "code": code},
+        "trust": config.trust_id,
+        **_contents(config, summary, rows, [need_view(n) for n in needs]),
+        "data_version": data_version,
+    }
+    latest = await uow.assessments.latest(area)
+    if latest is not None and same_content(latest.body, content):
+        return Publication(latest, created=False)
+    await record_releases(uow, config, datas)
     version = await uow.assessments.next_version(area)
     title = f"Needs assessment: {kind.value} {code}, version {version}"
     assessment_id, now = uuid.uuid4(), datetime.now(UTC)
-    data_version = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:32]
     body = {
         "assessment_id": str(assessment_id),
         "version": version,
         "title": title,
-        "area": {"kind": kind.value, "code": code},
-        "trust": config.trust_id,
         "published_at": now.isoformat(),
-        **_contents(config, summary, rows, [need_view(n) for n in needs]),
-        "data_version": data_version,
+        **content,
         "data_versions": [dict(zip(DATA_VERSION_FIELDS, v, strict=True)) for v in versions],
     }
     assessment = NeedsAssessment(
@@ -132,7 +165,7 @@ async def publish_assessment(
         subject=f"needs-assessment/{kind.value}/{code}",
         locality=assessment.locality,
     )
-    return assessment
+    return Publication(assessment, created=True)
 
 
 def _contents(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from services.needs.domain.analysis import AnalysisSettings
 from services.needs.domain.catalogue import Catalogue
 from services.needs.domain.disclosure import SuppressionRule
+from services.needs.domain.model import DEFAULT_COMPARATOR_CODES, AreaKind
 from services.needs.domain.publication import rule_from_trust
 from shared.trust import TrustConfig
 
@@ -20,6 +22,10 @@ class NeedsConfig:
     locality_ids: frozenset[str]
     analysis: AnalysisSettings
     rule: SuppressionRule
+    comparator_codes: Mapping[AreaKind, frozenset[str]] = field(
+        default_factory=lambda: dict(DEFAULT_COMPARATOR_CODES)
+    )
+    """The area codes values may carry per comparator kind (a kind left out accepts any)."""
 
 
 def needs_config(trust: TrustConfig, catalogue: Catalogue) -> NeedsConfig:
@@ -42,4 +48,15 @@ def needs_config(trust: TrustConfig, catalogue: Catalogue) -> NeedsConfig:
             disclosure=rule,
         ),
         rule=rule,
+        comparator_codes=comparator_codes(trust),
     )
+
+
+def comparator_codes(trust: TrustConfig) -> dict[AreaKind, frozenset[str]]:
+    """England's code, and the region and statistical neighbours the trust configures."""
+    codes = dict(DEFAULT_COMPARATOR_CODES)
+    if trust.benchmark.region is not None:
+        codes[AreaKind.REGION] = frozenset({trust.benchmark.region})
+    if trust.benchmark.statistical_neighbours:
+        codes[AreaKind.STATISTICAL_NEIGHBOUR] = frozenset(trust.benchmark.statistical_neighbours)
+    return codes

@@ -23,6 +23,7 @@ from services.needs.application.ports import (
     RevisionsConflict,
     StoreOutcome,
 )
+from services.needs.application.releases import load_released, record_releases
 from services.needs.domain.analysis import (
     IndicatorData,
     NeedTransition,
@@ -112,16 +113,15 @@ def check_batch(items: Sequence[Incoming], config: NeedsConfig) -> list[Reported
     refusals: list[Refusal] = []
     for index, item in enumerate(items):
         try:
-            if item.event is not None and item.event.trust != config.trust_id:
-                raise SubmissionRefused(
-                    "trust", f"event is for trust {item.event.trust!r}, not {config.trust_id!r}"
-                )
+            if item.event is not None:
+                check_envelope(item.event, item.submission, config)
             accepted.append(
                 accept(
                     to_submission(item.submission),
                     config.catalogue,
                     trust_id=config.trust_id,
                     locality_ids=config.locality_ids,
+                    comparator_codes=config.comparator_codes,
                 )
             )
         except SubmissionRefused as refused:
@@ -129,6 +129,34 @@ def check_batch(items: Sequence[Incoming], config: NeedsConfig) -> list[Reported
     if refusals:
         raise BatchRefused(refusals)
     return accepted
+
+
+def subject_of(payload: IndicatorValueSubmitted) -> str:
+    """The subject (and partition key) of a value's event: its series and period, so that
+    revisions of one value stay in order."""
+    area = payload.area
+    return f"{payload.indicator_id}/{area.kind.value}/{area.code}/{payload.period}"
+
+
+def check_envelope(event: Envelope, payload: IndicatorValueSubmitted, config: NeedsConfig) -> None:
+    """The envelope must describe its payload: the trust served, the value's subject, and
+    its locality (routing and scoping read the envelope, not the payload)."""
+    if event.trust != config.trust_id:
+        raise SubmissionRefused(
+            "trust", f"event is for trust {event.trust!r}, not {config.trust_id!r}"
+        )
+    subject = subject_of(payload)
+    if event.subject != subject:
+        raise SubmissionRefused(
+            "subject", f"envelope subject {event.subject!r} does not match the payload: {subject!r}"
+        )
+    locality = payload.area.code if payload.area.kind.value == AreaKind.LOCALITY.value else None
+    if event.locality != locality:
+        expected = "no locality" if locality is None else f"locality {locality!r}"
+        raise SubmissionRefused(
+            "locality",
+            f"envelope locality {event.locality!r} does not match the payload: {expected}",
+        )
 
 
 async def ingest(
@@ -175,20 +203,23 @@ async def reanalyse(
     config: NeedsConfig,
     causes: dict[SeriesKey, Envelope],
 ) -> tuple[dict[tuple[str, str, str, str, str], int], list[NeedChange]]:
-    """Re-assess the series the changed values touch; open and resolve needs on change."""
+    """Re-assess the series the changed values touch; open and resolve needs on change,
+    honouring and recording the releases their events publish (``releases.py``)."""
     if not changed:
         return {}, []
     by_indicator: dict[str, list[ReportedValue]] = defaultdict(list)
     for value in changed:
         by_indicator[value.indicator_id].append(value)
     values = await uow.values.current(by_indicator)
+    released = await load_released(uow, config, by_indicator)
     open_needs = await uow.needs.open_by_key(by_indicator)
+    published: dict[str, IndicatorData] = {}
     current_revisions = {v.identity: v.revision for held in values.values() for v in held}
     changes: list[NeedChange] = []
     now = datetime.now(UTC)
     for indicator_id, indicator_changes in sorted(by_indicator.items()):
         indicator = config.catalogue[indicator_id]
-        data = IndicatorData(indicator, values.get(indicator_id, ()))
+        data = IndicatorData(indicator, values.get(indicator_id, ()), released.get(indicator_id))
         publisher = Publisher(data, config.rule, config.trust_id)
         relevant = [v for v in indicator_changes if current_revisions.get(v.identity) == v.revision]
         for kind, code, bk in affected_series(relevant, data):
@@ -204,6 +235,8 @@ async def reanalyse(
             elif held is not None:
                 await resolve(uow, held, assessment, publisher, now, cause)
             changes.append(NeedChange(key, transition))
+            published[indicator_id] = data
+    await record_releases(uow, config, published)
     return current_revisions, changes
 
 

@@ -7,6 +7,8 @@ implement them in memory. Nothing here knows about SQL.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -118,12 +120,41 @@ class AssessmentRepository(Protocol):
     async def next_version(self, area: Area) -> int:
         """One more than the area's latest version (1 for the first)."""
 
+    async def latest(self, area: Area) -> NeedsAssessment | None:
+        """The area's latest version, if any."""
+
     async def add(self, assessment: NeedsAssessment) -> None: ...
 
     async def get(self, assessment_id: uuid.UUID) -> NeedsAssessment | None: ...
 
     async def list(self, areas: Sequence[Area] | None) -> list[NeedsAssessment]:
         """By area, newest version first (None: every area)."""
+
+
+@dataclass(frozen=True)
+class StoredRelease:
+    """One published release of a disclosure table (one indicator, one calendar year): the
+    counts it was decided on (numerators and denominators) and the cells it hid."""
+
+    indicator_id: str
+    family: str
+    counts: tuple[tuple[tuple[str, ...], int], ...]
+    hidden: tuple[tuple[str, ...], ...]
+
+    @property
+    def digest(self) -> str:
+        text = json.dumps([self.indicator_id, self.family, self.counts, self.hidden])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ReleaseRepository(Protocol):
+    """Every distinct release of every disclosure table: only ever added."""
+
+    async def of(self, indicator_ids: Iterable[str]) -> list[StoredRelease]:
+        """The releases of the given indicators' tables, oldest first."""
+
+    async def add(self, releases: Sequence[StoredRelease]) -> None:
+        """Record releases; one already recorded (same digest) is left as it is."""
 
 
 class NeedsUnitOfWork(Protocol):
@@ -138,6 +169,9 @@ class NeedsUnitOfWork(Protocol):
 
     @property
     def assessments(self) -> AssessmentRepository: ...
+
+    @property
+    def releases(self) -> ReleaseRepository: ...
 
     def publish(
         self,

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.needs.application import reports
-from services.needs.application.assessments import publish_assessment
+from services.needs.application.assessments import Publication, publish_assessment
 from services.needs.application.config import NeedsConfig
 from services.needs.application.ports import Area, NeedsUnitOfWork, ValueRevision
+from services.needs.application.releases import record_releases
 from services.needs.domain.assessment import NeedsAssessment
 from services.needs.domain.model import AreaKind
 from services.needs.domain.need import NeedState
@@ -104,11 +105,14 @@ class Filters:
 async def values_of(
     uow: NeedsUnitOfWork, config: NeedsConfig, area: tuple[AreaKind, str | None], f: Filters
 ) -> list[dict[str, Any]]:
-    """Current values of an area (code None: every area of a comparator kind)."""
+    """Current values of an area (code None: every area of a comparator kind); the tables
+    they come from are recorded as released (caller commits)."""
     check_indicator(f.indicator_id, config)
     datas = await reports.load(uow, config, [f.indicator_id] if f.indicator_id else None)
     kind, code = area
-    return reports.value_rows(datas, config, kind, code, outcome=f.outcome, group=f.group)
+    rows = reports.value_rows(datas, config, kind, code, outcome=f.outcome, group=f.group)
+    await record_releases(uow, config, datas)
+    return rows
 
 
 async def comparisons_of(
@@ -117,7 +121,9 @@ async def comparisons_of(
     check_indicator(f.indicator_id, config)
     datas = await reports.load(uow, config, [f.indicator_id] if f.indicator_id else None)
     kind, code = area
-    return reports.comparison_rows(datas, config, kind, code, outcome=f.outcome, group=f.group)
+    rows = reports.comparison_rows(datas, config, kind, code, outcome=f.outcome, group=f.group)
+    await record_releases(uow, config, datas)
+    return rows
 
 
 async def needs_of(
@@ -173,8 +179,9 @@ def assessment_areas(names: Sequence[str], config: NeedsConfig) -> list[Area]:
 
 async def publish_assessments(
     uow: NeedsUnitOfWork, config: NeedsConfig, principal: Principal, names: Sequence[str]
-) -> list[NeedsAssessment]:
-    """Publish the next version for each area named (caller commits)."""
+) -> list[Publication]:
+    """Publish the next version for each area named whose content changed (caller
+    commits); an unchanged area keeps its latest version."""
     areas = assessment_areas(names, config)
     return [
         await publish_assessment(uow, config, kind, code, principal.subject) for kind, code in areas

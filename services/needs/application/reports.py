@@ -12,6 +12,7 @@ from typing import Any
 from services.needs.application.config import NeedsConfig
 from services.needs.application.evidence import Publisher
 from services.needs.application.ports import NeedsUnitOfWork
+from services.needs.application.releases import load_released
 from services.needs.domain.analysis import IndicatorData, SeriesAssessment, assess_series
 from services.needs.domain.model import AreaKind, parse_breakdown_key
 from services.needs.domain.need import Need
@@ -20,11 +21,13 @@ from services.needs.domain.need import Need
 async def load(
     uow: NeedsUnitOfWork, config: NeedsConfig, indicator_ids: Iterable[str] | None = None
 ) -> dict[str, IndicatorData]:
-    """Current values of the catalogue's indicators (or some of them)."""
+    """Current values of the catalogue's indicators (or some of them), with every earlier
+    release of their tables (``releases.py``): record what is published from them."""
     wanted = [i.id for i in config.catalogue] if indicator_ids is None else list(indicator_ids)
     values = await uow.values.current(wanted)
+    released = await load_released(uow, config, wanted)
     return {
-        i: IndicatorData(config.catalogue[i], values.get(i, ()))
+        i: IndicatorData(config.catalogue[i], values.get(i, ()), released.get(i))
         for i in wanted
         if i in config.catalogue
     }

@@ -174,6 +174,11 @@ class IndicatorData:
             self._tables[(family, rule)] = found
         return found
 
+    def releases(self, rule: SuppressionRule) -> dict[str, Release[Hashable]]:
+        """The release record of every table decided so far under ``rule``, by calendar
+        year (or year span): what was published, to persist for the next decision."""
+        return {family: table.release for (family, r), table in self._tables.items() if r == rule}
+
     def disclosure_at(self, period: str, rule: SuppressionRule) -> dict[Cell, CellDisclosure]:
         """What may be shown of each cell of one period, decided over its whole table."""
         found = self._by_period.get((period, rule))

@@ -12,6 +12,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from services.needs.application.ingest import subject_of
 from services.needs.service import definition
 from shared.auth import Role, mint_token
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
@@ -127,7 +128,11 @@ def record(payload: IndicatorValueSubmitted | dict[str, Any], **envelope: Any) -
     """A record value on the inbound topic: the envelope as JSON."""
     if isinstance(payload, IndicatorValueSubmitted):
         built = registry.envelope(
-            payload, source="pct-information-system", subject=_subject(payload), trust=TRUST
+            payload,
+            source="pct-information-system",
+            subject=subject_of(payload),
+            trust=TRUST,
+            locality=payload.area.code if payload.area.kind is AreaKind.LOCALITY else None,
         )
         body = json.loads(built.to_bytes())
     else:
@@ -138,12 +143,17 @@ def record(payload: IndicatorValueSubmitted | dict[str, Any], **envelope: Any) -
             registry.envelope(base, source="pct", subject="s", trust=TRUST).to_bytes()
         )
         body["payload"] = payload
+        area = payload.get("area") or {}
+        body["subject"] = (
+            "/".join(
+                str(part)
+                for part in (payload.get("indicator_id"), area.get("kind"), area.get("code"))
+            )
+            + f"/{payload.get('period')}"
+        )
+        body["locality"] = area.get("code") if area.get("kind") == "locality" else None
     body.update(envelope)
     return json.dumps(body).encode()
-
-
-def _subject(payload: IndicatorValueSubmitted) -> str:
-    return f"{payload.indicator_id}/{payload.area.kind.value}/{payload.area.code}/{payload.period}"
 
 
 async def read_topic(

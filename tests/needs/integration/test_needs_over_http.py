@@ -180,11 +180,33 @@ async def test_http_ingest_scoping_disclosure_and_needs_assessments(
         trust_csv = await client.get(assessments[TRUST]["csv_path"], headers=easington_board)
         assert trust_csv.status_code == 200
 
+        # Nothing changed: the latest version stands, and nothing is announced.
         again = await client.post("/needs-assessments", json={"areas": ["easington"]}, headers=jcu)
-        assert [a["version"] for a in again.json()] == [2]
+        assert again.status_code == 200, again.text
+        assert [(a["version"], a["created"]) for a in again.json()] == [(1, False)]
+        # Easington's 5 was hidden in version 1; revised to 9 (not small, and shown as 10
+        # when decided afresh), it stays hidden in version 2 and in the API: the decision
+        # was persisted with version 1.
+        revised = neet_batch()
+        revised["values"] = [
+            {**v, "numerator": {"easington": 9, TRUST: 234}[v["area"]["code"]], "revision": 2}
+            for v in revised["values"]
+            if v["area"]["code"] in ("easington", TRUST)
+        ]
+        stored = await client.post("/indicator-values", json=revised, headers=council)
+        assert stored.status_code == 200, stored.text
+        assert stored.json()["stored"] == 2
+        v2 = await client.post("/needs-assessments", json={"areas": ["easington"]}, headers=jcu)
+        assert v2.status_code == 201, v2.text
+        assert [(a["version"], a["created"]) for a in v2.json()] == [(2, True)]
+        body_v2 = (await client.get(v2.json()[0]["json_path"], headers=jcu)).json()
+        assert body_v2["indicators"][0]["revision"] == 2
+        assert body_v2["indicators"][0]["count"] is None
+        now = await client.get("/localities/easington/values", headers=jcu)
+        assert [(v["revision"], v["count"]) for v in now.json()] == [(2, None)]
         events = await needs.needs_events(7)
         published = [e for e in events if e["type"] == "needs.NeedsAssessmentPublished.v1"]
-        assert len(published) == 7
+        assert len(published) == 7  # six first versions and Easington's second
         assert {e["payload"]["area"]["code"] for e in published} == {TRUST, *NEET_2024}
 
         schema = (await client.get("/schemas/indicator-values.v1.json")).json()

@@ -259,11 +259,18 @@ async def test_bad_values_are_dead_lettered_with_their_reasons_and_good_ones_kep
         ),
         ({**base, "numerator": 1, "denominator": 1}, "denominator: 1 describes a single child"),
     ]
+    # The envelope must describe its payload: the subject and the locality are checked.
+    misdescribed = [
+        (record(good, subject="neet_16_17/locality/easington/2024"), "subject: envelope subject"),
+        (record(good, locality="easington"), "locality: envelope locality 'easington'"),
+        (record(good, locality=None), "locality: envelope locality None"),
+    ]
     assert neet  # the indicator every bad value above is for
     async with running_needs(database_url, kafka, unique_schema, schemas) as needs:
         await needs.publish(
             [record(good)]
             + [record(payload) for payload, _ in bad]
+            + [r for r, _ in misdescribed]
             + [
                 record(
                     value(
@@ -279,10 +286,11 @@ async def test_bad_values_are_dead_lettered_with_their_reasons_and_good_ones_kep
             ],
             agency=COUNCIL,
         )
-        dead = await needs.dead_letters(len(bad), agency=COUNCIL)
-        assert len(dead) == len(bad)
+        expectations = [*bad, *misdescribed]
+        dead = await needs.dead_letters(len(expectations), agency=COUNCIL)
+        assert len(dead) == len(expectations)
         reasons = [header_value(r.headers, "dlq.reason") or "" for r in dead]
-        for (_, expected), reason in zip(bad, reasons, strict=True):
+        for (_, expected), reason in zip(expectations, reasons, strict=True):
             assert expected in reason, (expected, reason)
 
         jcu = needs.token(Role.JCU)

@@ -25,6 +25,7 @@ from services.needs.application.ports import (
     NeedsUnitOfWork,
     RevisionConflict,
     RevisionsConflict,
+    StoredRelease,
     StoreOutcome,
     UnitOfWorkFactory,
     ValueRevision,
@@ -51,6 +52,8 @@ class FakeDatabase:
     revisions: list[ValueRevision] = field(default_factory=list)
     needs: dict[uuid.UUID, Need] = field(default_factory=dict)
     assessments: dict[uuid.UUID, NeedsAssessment] = field(default_factory=dict)
+    releases: dict[str, StoredRelease] = field(default_factory=dict)
+    """By digest, in the order recorded."""
     published: list[Published] = field(default_factory=list)
     commits: int = 0
 
@@ -179,6 +182,10 @@ class FakeAssessments:
         ]
         return max(versions, default=0) + 1
 
+    async def latest(self, area: Area) -> NeedsAssessment | None:
+        found = [a for a in self.db.assessments.values() if (a.area_kind, a.area_code) == area]
+        return max(found, key=lambda a: a.version, default=None)
+
     async def add(self, assessment: NeedsAssessment) -> None:
         self.db.assessments[assessment.assessment_id] = assessment
 
@@ -195,6 +202,19 @@ class FakeAssessments:
         return sorted(found, key=lambda a: (a.area_kind.value, a.area_code))
 
 
+class FakeReleases:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    async def of(self, indicator_ids: Iterable[str]) -> list[StoredRelease]:
+        wanted = set(indicator_ids)
+        return [r for r in self.db.releases.values() if r.indicator_id in wanted]
+
+    async def add(self, releases: Sequence[StoredRelease]) -> None:
+        for release in releases:
+            self.db.releases.setdefault(release.digest, release)
+
+
 class FakeNeedsUnitOfWork:
     """A `NeedsUnitOfWork` on a private copy of the database, written back on commit."""
 
@@ -204,6 +224,7 @@ class FakeNeedsUnitOfWork:
         self.values = FakeValues(self.working)
         self.needs = FakeNeeds(self.working)
         self.assessments = FakeAssessments(self.working)
+        self.releases = FakeReleases(self.working)
         self.staged: list[Published] = []
 
     def publish(

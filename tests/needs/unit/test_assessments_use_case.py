@@ -3,6 +3,8 @@ exact revisions it used, and publication is announced with NeedsAssessmentPublis
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from services.needs.application import queries
@@ -13,7 +15,7 @@ from services.needs.domain.assessment import NeedsAssessment
 from services.needs.domain.model import AreaKind
 from shared.auth import Principal, Role
 from shared.contracts.needs import NeedsAssessmentPublished
-from tests.needs.unit.conftest import rising_in_easington
+from tests.needs.unit.conftest import rising_in_easington, value
 from tests.needs.unit.fakes import FakeDatabase, FakeNeedsUnitOfWork
 
 JCU = Principal(subject="analyst", roles=frozenset({Role.JCU}), trust="county-durham")
@@ -23,9 +25,9 @@ async def publish(
     uows: UnitOfWorkFactory, config: NeedsConfig, names: list[str]
 ) -> list[NeedsAssessment]:
     async with uows() as uow:
-        created = await queries.publish_assessments(uow, config, JCU, names)
+        published = await queries.publish_assessments(uow, config, JCU, names)
         await uow.commit()
-    return created
+    return [p.assessment for p in published]
 
 
 async def test_an_area_assessment_summarises_its_needs_and_is_announced(
@@ -53,14 +55,23 @@ async def test_an_area_assessment_summarises_its_needs_and_is_announced(
     assert db.assessments[assessment.assessment_id] == assessment
 
 
-async def test_versions_count_up_per_area_and_unchanged_data_keeps_its_data_version(
-    uows: UnitOfWorkFactory, config: NeedsConfig
+async def test_a_new_version_is_made_only_when_the_content_changes(
+    uows: UnitOfWorkFactory, config: NeedsConfig, db: FakeDatabase
 ) -> None:
     first = await publish(uows, config, ["trust", "easington"])
-    second = await publish(uows, config, ["easington"])
     assert [a.version for a in first] == [1, 1]
-    assert [a.version for a in second] == [2]
-    assert second[0].data_version == first[1].data_version
+    async with uows() as uow:
+        (again,) = await queries.publish_assessments(uow, config, JCU, ["easington"])
+        await uow.commit()
+    assert not again.created and again.assessment == first[1]
+    assert len(db.events(NeedsAssessmentPublished)) == 2  # nothing announced the second time
+
+    async with uows() as uow:
+        more = [value("locality", "easington", "2019", numerator=30, denominator=2000)]
+        await ingest([Incoming(v) for v in more], uow, config, via="http")
+        await uow.commit()
+    (changed,) = await publish(uows, config, ["easington"])
+    assert changed.version == 2 and changed.data_version != first[1].data_version
 
 
 async def test_no_area_named_means_the_trust_and_every_locality(
@@ -88,3 +99,39 @@ async def test_publications_for_an_area_are_serialised(
     uow = FakeNeedsUnitOfWork(db)
     await queries.publish_assessments(uow, config, JCU, ["easington"])
     assert uow.assessments.locked == [(AreaKind.LOCALITY, "easington")]
+
+
+async def test_a_mean_whose_interval_overflows_does_not_break_later_assessments(
+    uows: UnitOfWorkFactory, config: NeedsConfig
+) -> None:
+    # Issue 8: a CAMHS wait of 1e308 weeks made every assessment of its locality fail.
+    huge = [
+        value(
+            "locality",
+            "easington",
+            "2024",
+            indicator_id="camhs_waiting_time",
+            value=1.7e308,
+            denominator=40,
+            standard_deviation=1e308,
+        ),
+        value(
+            "region",
+            "E12000001",
+            "2024",
+            indicator_id="camhs_waiting_time",
+            value=1e308,
+            denominator=40,
+            standard_deviation=1.0,
+        ),
+    ]
+    async with uows() as uow:
+        await ingest([Incoming(v) for v in huge], uow, config, via="http")
+        await uow.commit()
+    (assessment,) = await publish(uows, config, ["easington"])
+    json.dumps(assessment.body, allow_nan=False)  # what the API and the event carry
+    async with uows() as uow:
+        rows = await queries.values_of(
+            uow, config, (AreaKind.LOCALITY, "easington"), queries.Filters()
+        )
+    json.dumps(rows, allow_nan=False)

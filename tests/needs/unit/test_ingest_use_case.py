@@ -115,6 +115,61 @@ async def test_an_event_for_another_trust_is_refused(
     assert refused.value.refusals[0].field == "trust"
 
 
+@pytest.mark.parametrize(
+    ("subject", "locality", "field"),
+    [
+        ("teenage_conceptions/locality/easington/2024", "easington", None),
+        ("teenage_conceptions/locality/derwentside/2024", "easington", "subject"),
+        ("teenage_conceptions/locality/easington/2024", "derwentside", "locality"),
+        ("teenage_conceptions/locality/easington/2024", None, "locality"),
+    ],
+)
+async def test_the_envelope_must_describe_its_payload(
+    uows: UnitOfWorkFactory,
+    config: NeedsConfig,
+    subject: str,
+    locality: str | None,
+    field: str | None,
+) -> None:
+    payload = value("locality", "easington", "2024", numerator=40, denominator=2000)
+    event = registry.envelope(
+        payload, source="pct", subject=subject, trust="county-durham", locality=locality
+    )
+    async with uows() as uow:
+        if field is None:
+            results, _ = await ingest_use_case([Incoming(payload, event)], uow, config, via="kafka")
+            assert [r.outcome for r in results] == ["stored"]
+            return
+        with pytest.raises(BatchRefused) as refused:
+            await ingest_use_case([Incoming(payload, event)], uow, config, via="kafka")
+    assert refused.value.refusals[0].field == field
+    assert "does not match the payload" in refused.value.refusals[0].rule
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "accepted"),
+    [
+        ("region", "E12000001", True),  # North East, the trust's configured region
+        ("region", "E12000007", False),  # London
+        ("statistical_neighbour", "E06000057", True),  # Northumberland
+        ("statistical_neighbour", "E09000001", False),
+        ("england", "E92000002", False),
+    ],
+)
+async def test_comparator_codes_are_the_trusts_configured_ones(
+    uows: UnitOfWorkFactory, config: NeedsConfig, kind: str, code: str, accepted: bool
+) -> None:
+    batch = [value(kind, code, "2024", value=20.0)]
+    if accepted:
+        results, _ = await submit(uows, config, batch)
+        assert [r.outcome for r in results] == ["stored"]
+        return
+    with pytest.raises(BatchRefused) as refused:
+        await submit(uows, config, batch)
+    assert refused.value.refusals[0].field == "area.code"
+    assert "this trust benchmarks against" in refused.value.refusals[0].rule
+
+
 async def test_a_need_is_identified_once_with_its_evidence_and_cause(
     uows: UnitOfWorkFactory, config: NeedsConfig, db: FakeDatabase
 ) -> None:

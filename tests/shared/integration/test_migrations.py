@@ -64,6 +64,7 @@ async def test_a_table_the_models_lack_is_a_difference(database_url: str) -> Non
     found = await scratch_differences(database_url, versions, None)
 
     assert sorted(d[1].name for d in found if d[0] == "remove_table") == [
+        "disclosure_release",
         "indicator_value",
         "need",
         "needs_assessment",

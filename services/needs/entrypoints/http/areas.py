@@ -41,12 +41,16 @@ def areas_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
     async def values(area: tuple[AreaKind, str | None], f: Filters) -> list[Any]:
         with refusals_as_http():
             async with uows() as uow:
-                return await queries.values_of(uow, config, area, f)
+                rows = await queries.values_of(uow, config, area, f)
+                await uow.commit()  # the release record of what is answered
+                return rows
 
     async def comparisons(area: tuple[AreaKind, str], f: Filters) -> list[Any]:
         with refusals_as_http():
             async with uows() as uow:
-                return await queries.comparisons_of(uow, config, area, f)
+                rows = await queries.comparisons_of(uow, config, area, f)
+                await uow.commit()
+                return rows
 
     @router.get(
         "/localities/{locality}/values",

@@ -19,6 +19,7 @@ from services.needs.entrypoints.http.models import (
     AssessmentDocument,
     AssessmentRequest,
     AssessmentView,
+    PublishedAssessment,
 )
 from shared.auth import Principal, Role, require_roles
 
@@ -34,20 +35,31 @@ def assessments_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRoute
 
     @router.post(
         "/needs-assessments",
-        summary="Publish a new version of the needs assessment for areas",
+        summary="Publish a new version of the needs assessment for areas whose content changed",
+        description=(
+            "201 when at least one area got a new version; 200 when nothing changed since "
+            "each area's latest version, which is returned with `created: false`."
+        ),
         status_code=status.HTTP_201_CREATED,
-        response_model=list[AssessmentView],
-        responses=errors(*AUTHENTICATED, 413, 422),
+        response_model=list[PublishedAssessment],
+        responses={200: {"model": list[PublishedAssessment]}, **errors(*AUTHENTICATED, 413, 422)},
     )
     async def create_assessments(
-        principal: Commissioner, request: Annotated[AssessmentRequest | None, Body()] = None
-    ) -> list[AssessmentView]:
+        principal: Commissioner,
+        response: Response,
+        request: Annotated[AssessmentRequest | None, Body()] = None,
+    ) -> list[PublishedAssessment]:
         with refusals_as_http():
             async with uows() as uow:
                 names = request.areas if request else []
-                created = await queries.publish_assessments(uow, config, principal, names)
+                published = await queries.publish_assessments(uow, config, principal, names)
                 await uow.commit()
-        return [assessment_view(a) for a in created]
+        if not any(p.created for p in published):
+            response.status_code = status.HTTP_200_OK
+        return [
+            PublishedAssessment(**assessment_view(p.assessment).model_dump(), created=p.created)
+            for p in published
+        ]
 
     @router.get(
         "/needs-assessments",

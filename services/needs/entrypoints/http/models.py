@@ -184,6 +184,14 @@ class AssessmentView(BaseModel):
     csv_path: str
 
 
+class PublishedAssessment(AssessmentView):
+    """The answer to a publication: the area's version, and whether it is new."""
+
+    created: bool = Field(
+        description="False: nothing changed since this version, so no new one was made."
+    )
+
+
 class AssessmentMethod(BaseModel):
     default_comparator: str
     trend_periods: int
