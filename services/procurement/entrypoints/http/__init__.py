@@ -1,0 +1,25 @@
+"""HTTP API of the procurement service, one router per resource: procurements and their
+tenders and bids, evaluation and award, providers and select lists, contracts, funds and
+the audit trail. Every route documents its error statuses in the project's shape."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.procurement.application.common import ProcurementConfig
+from services.procurement.application.ports import BidVault, Clock, UnitOfWorkFactory
+from services.procurement.entrypoints.http.awards import awards_router
+from services.procurement.entrypoints.http.ledger import ledger_router
+from services.procurement.entrypoints.http.procurements import procurements_router
+from services.procurement.entrypoints.http.providers import providers_router
+
+
+def build_routers(
+    config: ProcurementConfig, uows: UnitOfWorkFactory, vault: BidVault, clock: Clock
+) -> list[APIRouter]:
+    return [
+        procurements_router(config, uows, vault, clock),
+        awards_router(config, uows, vault, clock),
+        providers_router(config, uows, clock),
+        ledger_router(config, uows, clock),
+    ]
