@@ -79,8 +79,9 @@ class Provider:
 
     def eligibility(self, on: date, warn_days: int) -> Eligibility:
         """Standards missing, lapsed (expiry before ``on``) or lapsing within ``warn_days``."""
+        held = [(s, self.evidence[s]) for s in QualityStandard if s in self.evidence]
         missing = tuple(s for s in QualityStandard if s not in self.evidence)
-        lapsed = tuple(s for s, e in self.evidence.items() if e.expires_on < on)
+        lapsed = tuple(s for s, e in held if e.expires_on < on)
         horizon = on + timedelta(days=warn_days)
-        lapsing = tuple(s for s, e in self.evidence.items() if on <= e.expires_on <= horizon)
+        lapsing = tuple(s for s, e in held if on <= e.expires_on <= horizon)
         return Eligibility(missing, lapsed, lapsing)
