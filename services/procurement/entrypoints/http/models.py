@@ -17,7 +17,18 @@ from services.procurement.domain.routing import Route
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", min_length=1, max_length=64)
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+NO_NUL = r"^[^\x00]*$"
+"""PostgreSQL text cannot hold NUL: refused as a 422 rather than failing in the database."""
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=NO_NUL)
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+Short = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=NO_NUL)]
+Proposal = Annotated[str, StringConstraints(min_length=1, max_length=20_000, pattern=NO_NUL)]
+Note = Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NO_NUL)]
 Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 Weight = Annotated[int, Field(ge=0, le=100)]
 Measure = Annotated[Decimal, Field(ge=-1_000_000_000, le=1_000_000_000, decimal_places=4)]
@@ -32,7 +43,7 @@ class ProcurementRequestIn(_In):
     ``ProcurementRequested`` event. Resending the same ``request_id`` is a no-op."""
 
     request_id: uuid.UUID
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: Name
     locality: Slug
     priority: Slug = Field(description="The local priority whose select list applies.")
     value: Money = Field(description="Estimated whole-life value, GBP.")
@@ -76,7 +87,7 @@ class BidIn(_In):
     """Sealed on arrival: nobody can read it before the deadline."""
 
     price: Money
-    proposal: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+    proposal: Proposal
 
 
 class BidReceipt(BaseModel):
@@ -92,7 +103,7 @@ class OpenedBid(BidReceipt):
 
 class DeclarationIn(_In):
     conflicted: bool
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Note = ""
 
 
 class ScoreIn(_In):
@@ -119,8 +130,8 @@ class AwardIn(_In):
 
 class KpiIn(_In):
     kpi_id: Slug
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    unit: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    name: Name
+    unit: Short
     target: Measure
     polarity: Polarity
     amber_tolerance: Measure
@@ -159,13 +170,13 @@ class ContractView(BaseModel):
 
 class EvidenceIn(_In):
     standard: QualityStandard
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    reference: Reference
     expires_on: date
 
 
 class ProviderIn(_In):
     provider_id: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name
     sector: Sector
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=9)
 
@@ -195,7 +206,7 @@ class SelectListView(BaseModel):
 
 class FundIn(_In):
     fund_id: Slug
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Name
     contributions: dict[Slug, Money] = Field(min_length=1, max_length=20)
 
 

@@ -88,7 +88,7 @@ def providers_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: 
         response_model=ProviderView,
         responses=errors(*READ),
     )
-    async def one(principal: Caller, provider_id: str) -> Any:
+    async def one(principal: Caller, provider_id: Slug) -> Any:
         with refusals_as_http():
             async with uows() as uow:
                 found = await uow.providers.get(provider_id)
@@ -148,7 +148,7 @@ def providers_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: 
         principal: Caller,
         locality: str,
         priority: Slug,
-        provider_id: str,
+        provider_id: Slug,
         reason: Annotated[Text, Query()],
     ) -> Response:
         with refusals_as_http():
