@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 import pytest
 
@@ -100,7 +102,7 @@ class TestProviderEligibility:
 class TestEvaluation:
     """Published weighted criteria; conflicts declared before scoring (PA2023 s.19)."""
 
-    BIDS = [
+    BIDS: ClassVar[list[OpenedBid]] = [
         OpenedBid("a", "alpha", Decimal(40_000), 0),
         OpenedBid("b", "beta", Decimal(50_000), 1),
     ]
@@ -180,7 +182,7 @@ class TestPooledFund:
 
 def procurement(route: Route) -> Procurement:
     return Procurement(
-        procurement_id=__import__("uuid").uuid4(),
+        procurement_id=uuid.uuid4(),
         title="t",
         locality="easington",
         priority="p",
