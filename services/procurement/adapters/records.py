@@ -155,9 +155,19 @@ class PostgresContracts(_Bound):
             _contract_body(c),
         )
 
-    async def get(self, contract_id: uuid.UUID) -> Contract | None:
-        row = await self.db.fetchrow("SELECT * FROM contract WHERE contract_id = $1", contract_id)
+    async def get(self, contract_id: uuid.UUID, *, lock: bool = False) -> Contract | None:
+        sql = "SELECT * FROM contract WHERE contract_id = $1" + (" FOR UPDATE" if lock else "")
+        row = await self.db.fetchrow(sql, contract_id)
         return None if row is None else _contract(row)
+
+    async def save(self, c: Contract) -> None:
+        await self.db.execute(
+            "UPDATE contract SET ends_on = $2, state = $3, body = $4 WHERE contract_id = $1",
+            c.contract_id,
+            c.ends_on,
+            c.state,
+            _contract_body(c),
+        )
 
     async def list(self, provider_id: str | None) -> list[Contract]:
         rows = await self.db.fetch(

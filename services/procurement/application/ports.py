@@ -127,7 +127,10 @@ class EvaluationRepository(Protocol):
 class ContractRepository(Protocol):
     async def add(self, contract: Contract) -> None: ...
 
-    async def get(self, contract_id: uuid.UUID) -> Contract | None: ...
+    async def get(self, contract_id: uuid.UUID, *, lock: bool = False) -> Contract | None: ...
+
+    async def save(self, contract: Contract) -> None:
+        """Store a variation or termination."""
 
     async def list(self, provider_id: str | None) -> list[Contract]:
         """None: every contract."""

@@ -7,7 +7,7 @@ Health Act 1999 section 31; Children Act 2004 section 10)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -81,6 +81,26 @@ class Contract:
             raise Refused("kpis", "kpi_id must be unique within a contract")
         if sum((f.amount for f in self.funding), Decimal(0)) != self.value:
             raise Refused("funding", "the funding amounts must add up to the contract value")
+
+    def vary(self, ends_on: date | None, kpis: tuple[Kpi, ...] | None) -> Contract:
+        """A modification of a live contract (PA2023 section 74): a new end date or KPIs."""
+        self._require_active("a variation")
+        if ends_on is None and kpis is None:
+            raise Refused("ends_on", "a variation changes ends_on, kpis or both")
+        return replace(
+            self, ends_on=ends_on or self.ends_on, kpis=self.kpis if kpis is None else kpis
+        )
+
+    def terminate(self, on: date) -> Contract:
+        """Early termination, e.g. after a decommissioning decision."""
+        self._require_active("termination")
+        if not self.starts_on <= on <= self.ends_on:
+            raise Refused("terminated_on", "must fall within the contract's term")
+        return replace(self, ends_on=on, state="terminated")
+
+    def _require_active(self, action: str) -> None:
+        if self.state != "active":
+            raise Refused("state", f"{action} needs an active contract; it is {self.state}")
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,27 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.procurement.application import contracts
+from services.procurement.application import changes, contracts
+from services.procurement.application.changes import Variation
 from services.procurement.application.common import (
     Forbidden,
     ProcurementConfig,
     visible_localities,
 )
+from services.procurement.application.contracts import kpi
 from services.procurement.application.ports import Clock, UnitOfWorkFactory
 from services.procurement.application.tenders import procurement_for
 from services.procurement.domain.contract import Fund
 from services.procurement.entrypoints.http.awards import contract_view
 from services.procurement.entrypoints.http.errors import READ, WRITE, errors, refusals_as_http
-from services.procurement.entrypoints.http.models import AuditView, ContractView, FundIn, FundView
+from services.procurement.entrypoints.http.models import (
+    AuditView,
+    ContractView,
+    FundIn,
+    FundView,
+    TerminationIn,
+    VariationIn,
+)
 from shared.auth import Principal, current_principal
 
 PENNY = Decimal("0.01")
@@ -64,6 +73,47 @@ def ledger_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clo
         with refusals_as_http():
             async with uows() as uow:
                 return contract_view(await contracts.contract_visible(uow, principal, contract_id))
+
+    @router.post(
+        "/contracts/{contract_id}/variations",
+        tags=["contracts"],
+        summary="Vary a live contract's end date or KPIs",
+        response_model=ContractView,
+        responses=errors(*WRITE),
+    )
+    async def variation(principal: Caller, contract_id: uuid.UUID, body: VariationIn) -> Any:
+        with refusals_as_http():
+            kpis = None
+            if body.kpis is not None:
+                kpis = tuple(
+                    kpi(
+                        (k.kpi_id, k.name, k.unit),
+                        k.target,
+                        k.polarity.value,
+                        (k.amber_tolerance, k.red_tolerance),
+                    )
+                    for k in body.kpis
+                )
+            async with uows() as uow:
+                varied = await changes.vary(
+                    uow, principal, contract_id, Variation(body.reason, body.ends_on, kpis), clock
+                )
+        return contract_view(varied)
+
+    @router.post(
+        "/contracts/{contract_id}/termination",
+        tags=["contracts"],
+        summary="Terminate a live contract early (e.g. after a decommissioning decision)",
+        response_model=ContractView,
+        responses=errors(*WRITE),
+    )
+    async def termination(principal: Caller, contract_id: uuid.UUID, body: TerminationIn) -> Any:
+        with refusals_as_http():
+            async with uows() as uow:
+                ended = await changes.terminate(
+                    uow, principal, contract_id, (body.terminated_on, body.reason), clock
+                )
+        return contract_view(ended)
 
     @router.post(
         "/funds",

@@ -152,6 +152,17 @@ class ContractIn(_In):
     localities: list[Slug] = Field(default_factory=list, max_length=20)
 
 
+class VariationIn(_In):
+    reason: Text
+    ends_on: date | None = None
+    kpis: list[KpiIn] | None = Field(default=None, min_length=1, max_length=50)
+
+
+class TerminationIn(_In):
+    terminated_on: date
+    reason: Text
+
+
 class ContractView(BaseModel):
     contract_id: uuid.UUID
     procurement_id: uuid.UUID
