@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.procurement.adapters.ocds_merge import compile_release
 from services.procurement.adapters.tables import metadata
 from services.procurement.adapters.unit_of_work import unit_of_work_factory
 from services.procurement.adapters.vault import AesGcmVault
@@ -25,10 +26,11 @@ def routers(ctx: ServiceContext) -> Sequence[Any]:
         override = ctx.state.get("clock")
         return override() if callable(override) else datetime.now(UTC)
 
-    vault = AesGcmVault(ProcurementSettings().bid_key_bytes())
-    return build_routers(
-        procurement_config(ctx.trust), unit_of_work_factory(ctx.unit_of_work), vault, clock
-    )
+    settings = ProcurementSettings()
+    vault = AesGcmVault(settings.bid_key_bytes())
+    config = procurement_config(ctx.trust, settings.ocid_prefix)
+    uows = unit_of_work_factory(ctx.unit_of_work)
+    return build_routers(config, uows, vault, clock, compile_release)
 
 
 definition = ServiceDefinition(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_ONLY_BID_KEY = base64.b64encode(b"development-only-bid-key-32bytes").decode()
@@ -12,11 +12,15 @@ DEVELOPMENT_ONLY_BID_KEY = base64.b64encode(b"development-only-bid-key-32bytes")
 
 
 class ProcurementSettings(BaseSettings):
-    """``PROCUREMENT_BID_KEY``: base64 of the 32-byte key that wraps each tender's data key."""
+    """``PROCUREMENT_BID_KEY``: base64 of the 32-byte key that wraps each tender's data key.
+    ``PROCUREMENT_OCID_PREFIX``: the trust's registered OCDS prefix (``ocds-`` + 6 chars)."""
 
     model_config = SettingsConfigDict(env_prefix="PROCUREMENT_", extra="ignore")
 
     bid_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_BID_KEY)
+    ocid_prefix: str = Field(
+        default="ocds-unregistered", pattern=r"^ocds-[a-z0-9]{6,}$|^ocds-unregistered$"
+    )
 
     @field_validator("bid_key")
     @classmethod

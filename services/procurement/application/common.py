@@ -24,14 +24,20 @@ class ProcurementConfig:
     outcomes: frozenset[str]
     thresholds: ProcurementThresholds
     evidence_warning_days: int = 60
+    trust_name: str = ""
+    ocid_prefix: str = "ocds-unregistered"
+    """OCDS ocid prefix: a deployment registers its own with the Open Contracting
+    Partnership and sets ``PROCUREMENT_OCID_PREFIX``."""
 
     @property
     def select_list_below(self) -> Decimal:
         return self.thresholds.select_list_below
 
 
-def procurement_config(trust: TrustConfig) -> ProcurementConfig:
+def procurement_config(trust: TrustConfig, ocid_prefix: str) -> ProcurementConfig:
     return ProcurementConfig(
+        trust_name=trust.name,
+        ocid_prefix=ocid_prefix,
         trust_id=trust.id,
         localities=trust.locality_ids,
         outcomes=trust.outcome_ids,

@@ -8,18 +8,25 @@ from fastapi import APIRouter
 
 from services.procurement.application.common import ProcurementConfig
 from services.procurement.application.ports import BidVault, Clock, UnitOfWorkFactory
+from services.procurement.application.transparency import Compiler
 from services.procurement.entrypoints.http.awards import awards_router
 from services.procurement.entrypoints.http.ledger import ledger_router
 from services.procurement.entrypoints.http.procurements import procurements_router
 from services.procurement.entrypoints.http.providers import providers_router
+from services.procurement.entrypoints.http.transparency import transparency_router
 
 
 def build_routers(
-    config: ProcurementConfig, uows: UnitOfWorkFactory, vault: BidVault, clock: Clock
+    config: ProcurementConfig,
+    uows: UnitOfWorkFactory,
+    vault: BidVault,
+    clock: Clock,
+    compiler: Compiler,
 ) -> list[APIRouter]:
     return [
         procurements_router(config, uows, vault, clock),
         awards_router(config, uows, vault, clock),
         providers_router(config, uows, clock),
         ledger_router(config, uows, clock),
+        transparency_router(config, uows, clock, compiler),
     ]
