@@ -123,6 +123,15 @@ def awards_router(
             for r in ranked
         ]
 
+    return router
+
+
+def award_router(
+    config: ProcurementConfig, uows: UnitOfWorkFactory, vault: BidVault, clock: Clock
+) -> APIRouter:
+    """The award decision and the contract it leads to."""
+    router = APIRouter(prefix="/procurements/{procurement_id}", tags=["evaluation and award"])
+
     @router.post(
         "/award",
         summary="Award to the top-ranked bid (JCU: to a named provider); standstill starts",

@@ -74,6 +74,15 @@ def ledger_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clo
             async with uows() as uow:
                 return contract_view(await contracts.contract_visible(uow, principal, contract_id))
 
+    return router
+
+
+def contract_changes_router(
+    config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clock
+) -> APIRouter:
+    """Variations and terminations of live contracts."""
+    router = APIRouter()
+
     @router.post(
         "/contracts/{contract_id}/variations",
         tags=["contracts"],
@@ -130,6 +139,13 @@ def ledger_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clo
             async with uows() as uow:
                 await contracts.create_fund(uow, principal, fund, clock)
         return fund_view(fund)
+
+    return router
+
+
+def funds_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clock) -> APIRouter:
+    """Pooled and aligned funds, and the audit trail."""
+    router = APIRouter()
 
     @router.get(
         "/funds",

@@ -126,6 +126,15 @@ def procurements_router(
                 )
         return view(published)
 
+    return router
+
+
+def bids_router(
+    config: ProcurementConfig, uows: UnitOfWorkFactory, vault: BidVault, clock: Clock
+) -> APIRouter:
+    """Sealed bids and the close that opens them."""
+    router = APIRouter(prefix="/procurements", tags=["bids"])
+
     @router.post(
         "/{procurement_id}/bids",
         status_code=201,

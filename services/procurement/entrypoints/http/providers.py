@@ -96,6 +96,15 @@ def providers_router(config: ProcurementConfig, uows: UnitOfWorkFactory, clock: 
                 raise NotFound("provider_id", f"no provider {provider_id!r} visible to you")
         return provider_view(found, config, clock)
 
+    return router
+
+
+def select_lists_router(
+    config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clock
+) -> APIRouter:
+    """Select lists per locality and priority, kept by that locality's board."""
+    router = APIRouter(tags=["providers and select lists"])
+
     @router.get(
         "/select-lists",
         summary="Select lists of the localities the caller may see",
