@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from services.procurement.application.ports import AuditEntry, SealedBid
+from services.procurement.application.ports import AuditEntry, Clarification, SealedBid
 from services.procurement.domain.contract import Contract, Frequency, Fund, Funding, Kpi, Polarity
 from services.procurement.domain.evaluation import Score
 
@@ -42,6 +42,43 @@ class PostgresBids(_Bound):
             )
             for r in rows
         ]
+
+
+class PostgresClarifications(_Bound):
+    async def add(self, c: Clarification) -> None:
+        await self.db.execute(
+            "INSERT INTO clarification (clarification_id, procurement_id, question, asked_by, "
+            "asked_at) VALUES ($1, $2, $3, $4, $5)",
+            c.clarification_id,
+            c.procurement_id,
+            c.question,
+            c.asked_by,
+            c.asked_at,
+        )
+
+    async def get(self, clarification_id: uuid.UUID) -> Clarification | None:
+        row = await self.db.fetchrow(
+            "SELECT * FROM clarification WHERE clarification_id = $1 FOR UPDATE", clarification_id
+        )
+        return None if row is None else Clarification(**dict(row))
+
+    async def save(self, c: Clarification) -> None:
+        await self.db.execute(
+            "UPDATE clarification SET answer = $2, answered_by = $3, answered_at = $4 "
+            "WHERE clarification_id = $1",
+            c.clarification_id,
+            c.answer,
+            c.answered_by,
+            c.answered_at,
+        )
+
+    async def of(self, procurement_id: uuid.UUID) -> list[Clarification]:
+        rows = await self.db.fetch(
+            "SELECT * FROM clarification WHERE procurement_id = $1 ORDER BY asked_at, "
+            "clarification_id",
+            procurement_id,
+        )
+        return [Clarification(**dict(r)) for r in rows]
 
 
 class PostgresEvaluations(_Bound):

@@ -108,6 +108,24 @@ class BidRow(ProcurementTable, table=True):
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class ClarificationRow(ProcurementTable, table=True):
+    """A bidder's question and its answer, published to every bidder."""
+
+    __tablename__ = "clarification"
+    __table_args__ = (Index("clarification_by_procurement", "procurement_id"),)
+
+    clarification_id: uuid.UUID = Field(primary_key=True)
+    procurement_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("procurement.procurement_id"), nullable=False)
+    )
+    question: str = Field(sa_type=Text)
+    asked_by: str = Field(sa_type=Text)
+    asked_at: datetime = Field(sa_column=_ts())
+    answer: str | None = Field(default=None, sa_type=Text)
+    answered_by: str | None = Field(default=None, sa_type=Text)
+    answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 class DeclarationRow(ProcurementTable, table=True):
     __tablename__ = "panel_declaration"
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from services.procurement.adapters.records import (
     PostgresAuditTrail,
     PostgresBids,
+    PostgresClarifications,
     PostgresContracts,
     PostgresEvaluations,
     PostgresFunds,
@@ -33,6 +34,7 @@ class PostgresProcurementUnitOfWork:
         self.select_lists = PostgresSelectLists(c)
         self.procurements = PostgresProcurements(c)
         self.bids = PostgresBids(c)
+        self.clarifications = PostgresClarifications(c)
         self.evaluations = PostgresEvaluations(c)
         self.contracts = PostgresContracts(c)
         self.funds = PostgresFunds(c)

@@ -49,6 +49,21 @@ class AuditEntry:
     detail: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Clarification:
+    """A bidder's question and the commissioner's answer, visible to every bidder; who
+    asked is kept for the audit trail but never shown."""
+
+    clarification_id: uuid.UUID
+    procurement_id: uuid.UUID
+    question: str
+    asked_by: str
+    asked_at: datetime
+    answer: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = None
+
+
 class BidVault(Protocol):
     """Envelope encryption of bids: a data key per tender, wrapped by the service's key."""
 
@@ -108,6 +123,17 @@ class BidRepository(Protocol):
 
     async def of(self, procurement_id: uuid.UUID) -> list[SealedBid]:
         """In the order received."""
+
+
+class ClarificationRepository(Protocol):
+    async def add(self, clarification: Clarification) -> None: ...
+
+    async def get(self, clarification_id: uuid.UUID) -> Clarification | None: ...
+
+    async def save(self, clarification: Clarification) -> None: ...
+
+    async def of(self, procurement_id: uuid.UUID) -> list[Clarification]:
+        """Oldest first."""
 
 
 class EvaluationRepository(Protocol):
@@ -172,6 +198,9 @@ class ProcurementUnitOfWork(Protocol):
 
     @property
     def bids(self) -> BidRepository: ...
+
+    @property
+    def clarifications(self) -> ClarificationRepository: ...
 
     @property
     def evaluations(self) -> EvaluationRepository: ...

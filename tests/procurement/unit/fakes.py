@@ -12,7 +12,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.procurement.application.ports import AuditEntry, SealedBid, UnitOfWorkFactory
+from services.procurement.application.ports import (
+    AuditEntry,
+    Clarification,
+    SealedBid,
+    UnitOfWorkFactory,
+)
 from services.procurement.domain.contract import Contract, Fund
 from services.procurement.domain.evaluation import Score
 from services.procurement.domain.procurement import Procurement
@@ -28,6 +33,7 @@ class FakeDatabase:
     procurements: dict[uuid.UUID, Procurement] = field(default_factory=dict)
     keys: dict[uuid.UUID, list[bytes | None]] = field(default_factory=dict)
     bids: list[SealedBid] = field(default_factory=list)
+    clarifications: dict[uuid.UUID, Clarification] = field(default_factory=dict)
     declarations: dict[tuple[uuid.UUID, str], bool] = field(default_factory=dict)
     scores: dict[tuple[uuid.UUID, str, str], Score] = field(default_factory=dict)
     contracts: dict[uuid.UUID, Contract] = field(default_factory=dict)
@@ -133,6 +139,20 @@ class Bids(_Repos):
         return [b for b in self.db.bids if b.procurement_id == procurement_id]
 
 
+class Clarifications(_Repos):
+    async def add(self, clarification: Clarification) -> None:
+        self.db.clarifications[clarification.clarification_id] = clarification
+
+    async def get(self, clarification_id: uuid.UUID) -> Clarification | None:
+        return self.db.clarifications.get(clarification_id)
+
+    async def save(self, clarification: Clarification) -> None:
+        self.db.clarifications[clarification.clarification_id] = clarification
+
+    async def of(self, procurement_id: uuid.UUID) -> list[Clarification]:
+        return [c for c in self.db.clarifications.values() if c.procurement_id == procurement_id]
+
+
 class Evaluations(_Repos):
     async def declare(
         self, procurement_id: uuid.UUID, member: str, conflicted: bool, note: str
@@ -206,6 +226,7 @@ class FakeUnitOfWork:
         self.providers, self.select_lists = Providers(db), SelectLists(db)
         self.procurements, self.bids = Procurements(db), Bids(db)
         self.evaluations, self.contracts = Evaluations(db), Contracts(db)
+        self.clarifications = Clarifications(db)
         self.funds, self.audit = Funds(db), Audit(db)
 
     def publish(

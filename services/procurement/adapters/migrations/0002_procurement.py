@@ -1,9 +1,9 @@
-"""Procurement: providers, select lists, procurements and tenders, sealed bids, panel
-evaluations, contracts, pooled funds and the audit trail.
+"""Procurement: providers, select lists, procurements and tenders, clarifications, sealed
+bids, panel evaluations, contracts, pooled funds and the audit trail.
 
 Revision ID: procurement_0002
 Revises: procurement_0001
-Create Date: 2026-11-29 19:41:19.986991
+Create Date: 2026-11-29 19:58:40.342737
 """
 
 import sqlalchemy as sa
@@ -98,6 +98,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("procurement_id", "provider_id", name="bid_one_per_provider"),
     )
     op.create_table(
+        "clarification",
+        sa.Column("clarification_id", sa.Uuid(), nullable=False),
+        sa.Column("procurement_id", sa.Uuid(), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("asked_by", sa.Text(), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_by", sa.Text(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["procurement_id"],
+            ["procurement.procurement_id"],
+        ),
+        sa.PrimaryKeyConstraint("clarification_id"),
+    )
+    op.create_index(
+        "clarification_by_procurement", "clarification", ["procurement_id"], unique=False
+    )
+    op.create_table(
         "contract",
         sa.Column("contract_id", sa.Uuid(), nullable=False),
         sa.Column("procurement_id", sa.Uuid(), nullable=False),
@@ -148,6 +167,8 @@ def downgrade() -> None:
     op.drop_table("select_list_entry")
     op.drop_index("contract_by_provider", table_name="contract")
     op.drop_table("contract")
+    op.drop_index("clarification_by_procurement", table_name="clarification")
+    op.drop_table("clarification")
     op.drop_table("bid")
     op.drop_table("provider")
     op.drop_index("procurement_by_locality", table_name="procurement")

@@ -10,6 +10,7 @@ from services.procurement.application.common import ProcurementConfig
 from services.procurement.application.ports import BidVault, Clock, UnitOfWorkFactory
 from services.procurement.application.transparency import Compiler
 from services.procurement.entrypoints.http.awards import award_router, awards_router
+from services.procurement.entrypoints.http.clarifications import clarifications_router
 from services.procurement.entrypoints.http.ledger import (
     contract_changes_router,
     funds_router,
@@ -30,6 +31,7 @@ def build_routers(
     return [
         procurements_router(config, uows, vault, clock),
         bids_router(config, uows, vault, clock),
+        clarifications_router(config, uows, clock),
         awards_router(config, uows, vault, clock),
         award_router(config, uows, vault, clock),
         providers_router(config, uows, clock),

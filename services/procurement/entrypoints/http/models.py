@@ -239,3 +239,21 @@ class AuditView(BaseModel):
     locality: str | None
     provider_id: str | None
     detail: dict[str, Any] | None
+
+
+class QuestionIn(_In):
+    question: Text
+
+
+class AnswerIn(_In):
+    answer: Text
+
+
+class ClarificationView(BaseModel):
+    """A question and its answer as every bidder sees them (the asker is not shown)."""
+
+    clarification_id: uuid.UUID
+    question: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
