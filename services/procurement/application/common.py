@@ -75,7 +75,7 @@ def rules_as_problems() -> Iterator[None]:
     try:
         yield
     except Refused as refused:
-        kind = Conflict if refused.field in {"state", "deadline", "standstill"} else Problem
+        kind = Conflict if refused.conflict else Problem
         raise kind(refused.field, refused.rule) from None
 
 

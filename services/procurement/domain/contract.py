@@ -100,7 +100,9 @@ class Contract:
 
     def _require_active(self, action: str) -> None:
         if self.state != "active":
-            raise Refused("state", f"{action} needs an active contract; it is {self.state}")
+            raise Refused(
+                "state", f"{action} needs an active contract; it is {self.state}", conflict=True
+            )
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,15 @@ class ProcurementState(StrEnum):
 
 
 class Refused(ValueError):
-    """A rule of the process refused the change; ``field`` and ``rule`` say which."""
+    """A rule of the process refused the change; ``field`` and ``rule`` say which.
+    ``conflict``: the request was valid but the process's state or clock forbids it now
+    (a late bid, a contract during standstill), rather than being invalid in itself."""
 
-    def __init__(self, field: str, rule: str) -> None:
+    def __init__(self, field: str, rule: str, *, conflict: bool = False) -> None:
         super().__init__(f"{field}: {rule}")
         self.field = field
         self.rule = rule
+        self.conflict = conflict
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,9 @@ class Procurement:
     def _require(self, *states: ProcurementState, action: str) -> None:
         if self.state not in states:
             wanted = " or ".join(s.value for s in states)
-            raise Refused("state", f"{action} needs a procurement {wanted}; it is {self.state}")
+            raise Refused(
+                "state", f"{action} needs a procurement {wanted}; it is {self.state}", conflict=True
+            )
 
     def publish(
         self, deadline: datetime, criteria: Criteria, now: datetime, min_days: int
@@ -113,7 +118,9 @@ class Procurement:
         assert self.deadline is not None
         if now >= self.deadline:
             raise Refused(
-                "deadline", f"bids closed at {self.deadline.isoformat()}: late bid refused"
+                "deadline",
+                f"bids closed at {self.deadline.isoformat()}: late bid refused",
+                conflict=True,
             )
 
     def close(self, now: datetime) -> Procurement:
@@ -121,7 +128,11 @@ class Procurement:
         self._require(ProcurementState.PUBLISHED, action="closing")
         assert self.deadline is not None
         if now < self.deadline:
-            raise Refused("deadline", f"the tender cannot close before {self.deadline.isoformat()}")
+            raise Refused(
+                "deadline",
+                f"the tender cannot close before {self.deadline.isoformat()}",
+                conflict=True,
+            )
         return replace(self, state=ProcurementState.CLOSED, closed_at=now)
 
     def award(
@@ -149,7 +160,11 @@ class Procurement:
         self._require(ProcurementState.AWARDED, action="a contract")
         assert self.standstill_ends is not None
         if today <= self.standstill_ends and self.route.competitive:
-            raise Refused("standstill", f"standstill runs until {self.standstill_ends.isoformat()}")
+            raise Refused(
+                "standstill",
+                f"standstill runs until {self.standstill_ends.isoformat()}",
+                conflict=True,
+            )
         return replace(self, state=ProcurementState.CONTRACTED)
 
 
