@@ -163,6 +163,28 @@ async def test_every_endpoint_keeps_to_its_scope(
                 )
             ).status_code,
             "no token": (await c.get("/procurements")).status_code,
+            "no token: ocds": (await c.get("/ocds/releases")).status_code,
+            "provider: ocds": (await get("/ocds/records", winner)).status_code,
+            "other board: clarifications": (
+                await get(f"/procurements/{pid}/clarifications", other_board)
+            ).status_code,
+            "outsider: clarifications": (
+                await get(f"/procurements/{pid}/clarifications", outsider)
+            ).status_code,
+            "winner: varies own contract": (
+                await c.post(
+                    f"/contracts/{cid}/variations",
+                    json={"reason": "x", "ends_on": "2030-01-01"},
+                    headers=winner,
+                )
+            ).status_code,
+            "board: terminates": (
+                await c.post(
+                    f"/contracts/{cid}/termination",
+                    json={"reason": "x", "terminated_on": "2028-01-01"},
+                    headers=own_board,
+                )
+            ).status_code,
         }
 
     assert seen == {
@@ -208,4 +230,10 @@ async def test_every_endpoint_keeps_to_its_scope(
         "officer: bid": 403,
         "provider: declare": 403,
         "no token": 401,
+        "no token: ocds": 401,
+        "provider: ocds": 200,
+        "other board: clarifications": 404,
+        "outsider: clarifications": 404,
+        "winner: varies own contract": 403,
+        "board: terminates": 403,
     }
