@@ -92,6 +92,18 @@ async def test_no_role_can_read_a_bid_before_close_and_the_rows_hold_only_cipher
         stored = await everything_stored(service)
         bid_row = (await service.rows("SELECT * FROM bid"))[0]
         key_row = (await service.rows("SELECT * FROM tender_key"))[0]
+        # Storage: nothing in any row (bids, keys, audit, outbox) shows the price or the text.
+        for secret in (
+            PRICE,
+            "47123",
+            PROPOSAL,
+            "Peterlee",
+            PROPOSAL.encode().hex(),
+            PRICE.encode().hex(),
+        ):
+            assert secret not in stored
+        assert PRICE.encode() not in bid_row["sealed"] and b"Peterlee" not in bid_row["sealed"]
+        assert key_row["released_key"] is None
 
         service.clock.advance(days=30)
         assert (
@@ -109,18 +121,6 @@ async def test_no_role_can_read_a_bid_before_close_and_the_rows_hold_only_cipher
     )
     for who, answer in listed.items():
         assert PRICE not in answer.text and PROPOSAL not in answer.text, who
-    # Storage: nothing in any row (bids, keys, audit, outbox) shows the price or the text.
-    for secret in (
-        PRICE,
-        "47123",
-        PROPOSAL,
-        "Peterlee",
-        PROPOSAL.encode().hex(),
-        PRICE.encode().hex(),
-    ):
-        assert secret not in stored
-    assert PRICE.encode() not in bid_row["sealed"] and b"Peterlee" not in bid_row["sealed"]
-    assert key_row["released_key"] is None
     # The ciphertext is the bid: after close the released key opens exactly that row.
     assert after.status_code == 200
     assert [(b["price"], b["proposal"]) for b in after.json()] == [(PRICE, PROPOSAL)]
