@@ -154,11 +154,12 @@ def _procurement(row: asyncpg.Record) -> Procurement:
 
 
 class PostgresProcurements(_Bound):
-    async def add(self, p: Procurement) -> None:
-        await self.db.execute(
+    async def add(self, p: Procurement) -> bool:
+        status = await self.db.execute(
             "INSERT INTO procurement (procurement_id, title, locality, priority, value, "
             "specialist, outcomes, route, route_rule, state, requested_by, opened_at, tender) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+            "ON CONFLICT (procurement_id) DO NOTHING",
             p.procurement_id,
             p.title,
             p.locality,
@@ -173,6 +174,7 @@ class PostgresProcurements(_Bound):
             p.opened_at,
             _tender(p),
         )
+        return bool(status.endswith(" 1"))
 
     async def get(self, procurement_id: uuid.UUID, *, lock: bool = False) -> Procurement | None:
         sql = "SELECT * FROM procurement WHERE procurement_id = $1" + (

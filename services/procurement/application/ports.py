@@ -99,7 +99,8 @@ class SelectListRepository(Protocol):
 
 
 class ProcurementRepository(Protocol):
-    async def add(self, procurement: Procurement) -> None: ...
+    async def add(self, procurement: Procurement) -> bool:
+        """False if a procurement with that id exists (a concurrent replay of a request)."""
 
     async def get(self, procurement_id: uuid.UUID, *, lock: bool = False) -> Procurement | None:
         """``lock`` serialises changes to this procurement until the unit of work ends."""

@@ -76,7 +76,11 @@ async def open_procurement(
         requested_by=principal.subject,
         opened_at=now,
     )
-    await uow.procurements.add(procurement)
+    if not await uow.procurements.add(procurement):
+        # The same request, accepted concurrently by another transaction that has committed.
+        found = await uow.procurements.get(procurement_id)
+        assert found is not None
+        return found, False
     await uow.audit.record(
         AuditEntry(
             at=now,

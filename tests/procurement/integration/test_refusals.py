@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 
@@ -80,3 +81,28 @@ async def test_each_broken_rule_is_named(
     assert contracts == []
     # Evidence expiring within the warning window is flagged; it still counts until then.
     assert lapsing["eligible"] is True and len(lapsing["lapsing"]) == 9
+
+
+async def test_the_same_request_sent_twice_at_once_opens_one_procurement(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    async with running_procurement(database_url, kafka, unique_schema, schemas) as service:
+        body = {
+            "request_id": str(uuid.uuid4()),
+            "title": "Parenting support",
+            "locality": "easington",
+            "priority": "parenting",
+            "value": "20000.00",
+        }
+        answers = await asyncio.gather(
+            *(
+                service.client.post("/procurements", json=body, headers=service.officer)
+                for _ in range(2)
+            )
+        )
+        procurements = await service.rows("SELECT procurement_id FROM procurement")
+        routed = await service.rows("SELECT * FROM audit_entry WHERE action = 'procurement.routed'")
+
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert answers[0].json()["procurement_id"] == answers[1].json()["procurement_id"]
+    assert len(procurements) == 1 and len(routed) == 1

@@ -142,10 +142,17 @@ async def test_under_50k_goes_to_the_select_list_and_ends_in_a_started_contract(
         "durham-county-council": "30000.00",
         "nhs-county-durham": "20000.00",
     }
-    kinds = [e["type"].split(".")[1] for e in events]
-    assert kinds[:2] == ["ProcurementOpened", "TenderPublished"]
-    assert kinds.count("BidReceived") == 2
-    assert kinds[-3:] == ["TenderClosed", "ContractAwarded", "ContractStarted"]
+    # One procurement's events share its key, so they arrive in order; the contract's
+    # events are keyed by the contract.
+    kinds = [e["type"].split(".")[1] for e in events if e["subject"] == f"procurement/{pid}"]
+    assert kinds == [
+        "ProcurementOpened",
+        "TenderPublished",
+        "BidReceived",
+        "BidReceived",
+        "TenderClosed",
+        "ContractAwarded",
+    ]
     assert all("price" not in e["payload"] for e in of_type(events, "BidReceived"))
 
 

@@ -102,8 +102,11 @@ class SelectLists(_Repos):
 
 
 class Procurements(_Repos):
-    async def add(self, procurement: Procurement) -> None:
+    async def add(self, procurement: Procurement) -> bool:
+        if procurement.procurement_id in self.db.procurements:
+            return False
         self.db.procurements[procurement.procurement_id] = procurement
+        return True
 
     async def get(self, procurement_id: uuid.UUID, *, lock: bool = False) -> Procurement | None:
         return self.db.procurements.get(procurement_id)
