@@ -48,9 +48,22 @@ async def open_procurement(
     request: ProcurementRequest,
     clock: Clock,
 ) -> tuple[Procurement, bool]:
-    """Route and record the request; (procurement, True) when newly opened, (existing,
-    False) when this ``request_id`` was seen before."""
+    """A commissioner's request over the API: see ``accept_request``."""
     require_commissioner(principal)
+    return await accept_request(uow, config, request, principal.subject, clock)
+
+
+async def accept_request(
+    uow: ProcurementUnitOfWork,
+    config: ProcurementConfig,
+    request: ProcurementRequest,
+    requested_by: str,
+    clock: Clock,
+) -> tuple[Procurement, bool]:
+    """Route and record the request; (procurement, True) when newly opened, (existing,
+    False) when this ``request_id`` was seen before. The consumer of the projects
+    service's ``ProcurementRequested`` calls this with the project's decision-maker as
+    ``requested_by`` and the event's id as ``request_id``."""
     check_locality(request.locality, config)
     unknown = sorted(set(request.outcomes) - config.outcomes)
     if unknown:
@@ -73,7 +86,7 @@ async def open_procurement(
         outcomes=request.outcomes,
         routing=routing,
         state=ProcurementState.REQUESTED,
-        requested_by=principal.subject,
+        requested_by=requested_by,
         opened_at=now,
     )
     if not await uow.procurements.add(procurement):
@@ -84,7 +97,7 @@ async def open_procurement(
     await uow.audit.record(
         AuditEntry(
             at=now,
-            actor=principal.subject,
+            actor=requested_by,
             action="procurement.routed",
             reason=routing.rule,
             procurement_id=procurement_id,
