@@ -195,6 +195,9 @@ class ProcurementThresholds(_Frozen):
     notifiable: NotifiableThresholds
     standstill_working_days: int = Field(ge=1)
     minimum_tender_days: int = Field(ge=1)
+    # Procurement service: how far ahead lapsing quality-standard evidence is flagged
+    # (the project's rule; Gateshead sets the standards, not how long evidence lasts).
+    evidence_warning_days: int = Field(default=60, ge=1, le=366)
 
     @model_validator(mode="after")
     def _select_list_below_statutory_threshold(self) -> Self:

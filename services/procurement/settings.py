@@ -1,0 +1,37 @@
+"""Settings of the procurement service process (environment prefix ``PROCUREMENT_``)."""
+
+from __future__ import annotations
+
+import base64
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_ONLY_BID_KEY = base64.b64encode(b"development-only-bid-key-32bytes").decode()
+"""Used when ``PROCUREMENT_BID_KEY`` is unset; a deployment sets its own from a secret."""
+
+
+class ProcurementSettings(BaseSettings):
+    """``PROCUREMENT_BID_KEY``: base64 of the 32-byte key that wraps each tender's data key.
+    ``PROCUREMENT_OCID_PREFIX``: the trust's registered OCDS prefix (``ocds-`` + 6 chars)."""
+
+    model_config = SettingsConfigDict(env_prefix="PROCUREMENT_", extra="ignore")
+
+    bid_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_BID_KEY)
+    ocid_prefix: str = Field(
+        default="ocds-unregistered", pattern=r"^ocds-[a-z0-9]{6,}$|^ocds-unregistered$"
+    )
+
+    @field_validator("bid_key")
+    @classmethod
+    def _thirty_two_bytes(cls, value: SecretStr) -> SecretStr:
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except ValueError as error:
+            raise ValueError("bid_key must be base64") from error
+        if len(raw) != 32:
+            raise ValueError("bid_key must decode to 32 bytes (AES-256)")
+        return value
+
+    def bid_key_bytes(self) -> bytes:
+        return base64.b64decode(self.bid_key.get_secret_value())
