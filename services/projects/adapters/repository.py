@@ -1,0 +1,223 @@
+"""Projects, their audit trail and the needs projection on PostgreSQL, through the unit of
+work's asyncpg connection
+(JSON columns come back decoded; parameters go as JSON text). A save names the version it replaces, so a concurrent change is
+never silently overwritten."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from services.projects.application.documents import EvidenceDoc
+from services.projects.application.ports import AuditEntry, PublishedNeed
+from services.projects.domain.gates import Published
+from services.projects.domain.project import (
+    ContractAward,
+    Level,
+    PerformanceReview,
+    Project,
+    ReviewFlag,
+)
+
+_FIELDS = (
+    "project_id, title, level, localities, target_groups, outcomes, lead_commissioner, "
+    "commissioning_officer, priority_id, stage, completed, version, evidence, review_flags, "
+    "procurement_requested, contract_awards, performance_reviews"
+)
+_SETS = (
+    "title = $2, level = $3, localities = $4::jsonb, target_groups = $5::jsonb, "
+    "outcomes = $6::jsonb, lead_commissioner = $7, commissioning_officer = $8, "
+    "priority_id = $9, stage = $10, completed = $11, version = $12, evidence = $13::jsonb, "
+    "review_flags = $14::jsonb, procurement_requested = $15, contract_awards = $16::jsonb, "
+    "performance_reviews = $17::jsonb, updated_at = now()"
+)
+
+
+def _columns(p: Project) -> list[Any]:
+    flags = [
+        {
+            "reason": f.reason,
+            "need_id": str(f.need_id),
+            "need_key": f.need_key,
+            "flagged_at": f.flagged_at.isoformat(),
+        }
+        for f in p.review_flags
+    ]
+    awards = [
+        {
+            "contract_ref": a.contract_ref,
+            "provider": a.provider,
+            "value": str(a.value),
+            "awarded_at": a.awarded_at.isoformat(),
+        }
+        for a in p.contract_awards
+    ]
+    reviews = [
+        {
+            "summary": r.summary,
+            "rating": r.rating,
+            "escalated": r.escalated,
+            "reviewed_at": r.reviewed_at.isoformat(),
+        }
+        for r in p.performance_reviews
+    ]
+    return [
+        p.project_id, p.title, p.level.value, json.dumps(list(p.localities)),
+        json.dumps(list(p.target_groups)), json.dumps(list(p.outcomes)), p.lead_commissioner,
+        p.commissioning_officer, p.priority_id, p.stage, p.completed, p.version,
+        EvidenceDoc.of(p.evidence).model_dump_json(), json.dumps(flags),
+        p.procurement_requested, json.dumps(awards), json.dumps(reviews),
+    ]  # fmt: skip
+
+
+def _project(row: asyncpg.Record) -> Project:
+    return Project(
+        project_id=row["project_id"],
+        title=row["title"],
+        level=Level(row["level"]),
+        localities=tuple(row["localities"]),
+        target_groups=tuple(row["target_groups"]),
+        outcomes=tuple(row["outcomes"]),
+        lead_commissioner=row["lead_commissioner"],
+        commissioning_officer=row["commissioning_officer"],
+        priority_id=row["priority_id"],
+        stage=row["stage"],
+        completed=row["completed"],
+        version=row["version"],
+        evidence=EvidenceDoc.model_validate(row["evidence"]).to_domain(),
+        review_flags=tuple(
+            ReviewFlag(f["reason"], uuid.UUID(f["need_id"]), f["need_key"],
+                       datetime.fromisoformat(f["flagged_at"]))
+            for f in row["review_flags"]
+        ),
+        procurement_requested=row["procurement_requested"],
+        contract_awards=tuple(
+            ContractAward(a["contract_ref"], a["provider"], Decimal(a["value"]),
+                          datetime.fromisoformat(a["awarded_at"]))
+            for a in row["contract_awards"]
+        ),
+        performance_reviews=tuple(
+            PerformanceReview(r["summary"], r["rating"], r["escalated"],
+                              datetime.fromisoformat(r["reviewed_at"]))
+            for r in row["performance_reviews"]
+        ),
+    )  # fmt: skip
+
+
+class PostgresProjects:
+    """`ProjectRepository` on the `project` table."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def add(self, project: Project) -> None:
+        placeholders = ", ".join(
+            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17) else f"${i}" for i in range(1, 18)
+        )
+        await self.connection.execute(
+            f"INSERT INTO project ({_FIELDS}) VALUES ({placeholders})", *_columns(project)
+        )
+
+    async def get(self, project_id: uuid.UUID) -> Project | None:
+        row = await self.connection.fetchrow(
+            f"SELECT {_FIELDS} FROM project WHERE project_id = $1", project_id
+        )
+        return None if row is None else _project(row)
+
+    async def save(self, project: Project) -> bool:
+        status = await self.connection.execute(
+            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $18",
+            *_columns(project),
+            project.version - 1,
+        )
+        return bool(status == "UPDATE 1")
+
+    async def find(self, localities: Sequence[str] | None) -> list[Project]:
+        rows = await self.connection.fetch(
+            f"SELECT {_FIELDS} FROM project WHERE $1::text[] IS NULL "
+            "OR localities = '[]'::jsonb OR localities ?| $1::text[] ORDER BY title, project_id",
+            None if localities is None else list(localities),
+        )
+        return [_project(row) for row in rows]
+
+    async def past_needs_analysis(self) -> list[Project]:
+        rows = await self.connection.fetch(
+            f"SELECT {_FIELDS} FROM project WHERE stage > 3 AND NOT completed "
+            "ORDER BY project_id FOR UPDATE"
+        )
+        return [_project(row) for row in rows]
+
+
+class PostgresNeedsProjection:
+    """`NeedsProjection` on `published_need` and `published_assessment`."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def record_need(self, need: PublishedNeed) -> None:
+        await self.connection.execute(
+            "INSERT INTO published_need (need_id, need_key, locality, outcomes, open) "
+            "VALUES ($1, $2, $3, $4::jsonb, true) ON CONFLICT (need_id) DO NOTHING",
+            need.need_id, need.need_key, need.locality, json.dumps(list(need.outcomes)),
+        )  # fmt: skip
+
+    async def resolve_need(self, need_id: uuid.UUID) -> None:
+        await self.connection.execute(
+            "UPDATE published_need SET open = false WHERE need_id = $1", need_id
+        )
+
+    async def record_assessment(self, assessment_id: uuid.UUID, area: str) -> None:
+        await self.connection.execute(
+            "INSERT INTO published_assessment (assessment_id, area) VALUES ($1, $2) "
+            "ON CONFLICT (assessment_id) DO NOTHING",
+            assessment_id,
+            area,
+        )
+
+    async def published(
+        self, needs: Iterable[uuid.UUID], assessments: Iterable[uuid.UUID]
+    ) -> Published:
+        found_needs = await self.connection.fetch(
+            "SELECT need_id FROM published_need WHERE need_id = ANY($1::uuid[])", list(needs)
+        )
+        found_assessments = await self.connection.fetch(
+            "SELECT assessment_id FROM published_assessment WHERE assessment_id = ANY($1::uuid[])",
+            list(assessments),
+        )
+        return Published(
+            frozenset(r["need_id"] for r in found_needs),
+            frozenset(r["assessment_id"] for r in found_assessments),
+        )
+
+
+class PostgresAuditTrail:
+    """`AuditTrail` on `project_audit`."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def record(self, entry: AuditEntry) -> None:
+        await self.connection.execute(
+            "INSERT INTO project_audit (project_id, actor, roles, action, reasons, detail, at) "
+            "VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7)",
+            entry.project_id, entry.actor, json.dumps(list(entry.roles)), entry.action,
+            entry.reasons, json.dumps(entry.detail), entry.at,
+        )  # fmt: skip
+
+    async def of_project(self, project_id: uuid.UUID) -> list[AuditEntry]:
+        rows = await self.connection.fetch(
+            "SELECT project_id, actor, roles, action, reasons, detail, at FROM project_audit "
+            "WHERE project_id = $1 ORDER BY seq",
+            project_id,
+        )
+        return [
+            AuditEntry(r["project_id"], r["actor"], tuple(r["roles"]), r["action"],
+                       r["at"], r["reasons"], r["detail"])
+            for r in rows
+        ]  # fmt: skip

@@ -1,0 +1,15 @@
+"""HTTP API of the projects service, one router per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.projects.application.config import ProjectsConfig
+from services.projects.application.ports import UnitOfWorkFactory
+from services.projects.entrypoints.http.facts import facts_router
+from services.projects.entrypoints.http.gates import gates_router
+from services.projects.entrypoints.http.projects import projects_router
+
+
+def build_routers(config: ProjectsConfig, uows: UnitOfWorkFactory) -> list[APIRouter]:
+    return [projects_router(config, uows), gates_router(config, uows), facts_router(uows)]
