@@ -1,7 +1,6 @@
 """Projects, their audit trail and the needs projection on PostgreSQL, through the unit of
-work's asyncpg connection
-(JSON columns come back decoded; parameters go as JSON text). A save names the version it replaces, so a concurrent change is
-never silently overwritten."""
+work's asyncpg connection (JSON columns come back decoded; parameters go as JSON text). A
+save names the version it replaces, so a concurrent change is never silently overwritten."""
 
 from __future__ import annotations
 

@@ -50,8 +50,10 @@ class RunningProjects:
     def kafka(self) -> KafkaSettings:
         return self.settings.kafka
 
-    def token(self, *roles: Role | str, subject: str = "tester", **scope: str) -> dict[str, str]:
-        token = mint_token(self.settings.auth(TRUST), subject, roles, **scope)
+    def token(
+        self, *roles: Role | str, subject: str = "tester", locality: str | None = None
+    ) -> dict[str, str]:
+        token = mint_token(self.settings.auth(TRUST), subject, roles, locality=locality)
         return {"Authorization": f"Bearer {token}"}
 
     async def publish_needs_events(self, *payloads: BaseModel) -> None:

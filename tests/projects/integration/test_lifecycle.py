@@ -122,7 +122,7 @@ async def walk_assess(walk: Walk) -> tuple[str, str]:
     await walk.running.publish_needs_events(need, assessment)
 
     async def taken_in() -> bool:
-        return (await walk.gate())["ready"]
+        return bool((await walk.gate())["ready"])
 
     await eventually(taken_in, 60, 0.5)
     officer_tries = await walk.decide(3, OFFICER)
