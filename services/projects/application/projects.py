@@ -131,8 +131,6 @@ async def edit_project(
         priority_id=fields.priority_id,
         review_flags=() if edit.clear_review_flags else project.review_flags,
     )
-    if changed.localities and not may_see(principal, changed):
-        raise Unprocessable.of("localities", "you would no longer see the project")
     detail = {"fields": sorted(given), "cleared_review_flags": edit.clear_review_flags}
     return await store_change(uow, principal, changed, "edited", detail=detail)
 

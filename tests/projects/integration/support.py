@@ -56,6 +56,15 @@ class RunningProjects:
         token = mint_token(self.settings.auth(TRUST), subject, roles, locality=locality)
         return {"Authorization": f"Bearer {token}"}
 
+    def outsider(self, role: Role) -> dict[str, str]:
+        """A token for a role with no business in commissioning projects, with its scope."""
+        claims = {
+            Role.PROVIDER: {"provider_id": "provider-1"},
+            Role.AGENCY_PUBLISHER: {"agency": "nhs-county-durham"},
+        }.get(role, {})
+        token = mint_token(self.settings.auth(TRUST), "outsider", [role], **claims)
+        return {"Authorization": f"Bearer {token}"}
+
     async def publish_needs_events(self, *payloads: BaseModel) -> None:
         """Publish on needs.events.v1 as the needs service's relay would."""
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
