@@ -208,3 +208,20 @@ class ProjectFlaggedForReview(BaseModel):
     need_id: uuid.UUID
     need_key: str
     flagged_at: AwareDatetime
+
+
+@registry.register("projects.PriorityAgreed", 1, topic=PROJECTS_EVENTS.name)
+class PriorityAgreed(BaseModel):
+    """The Executive Board agreed a key improvement priority for a plan year (Durham,
+    Section 3, "The Children's Executive Board", duty 1; Section 2, "the Annual
+    Commissioning Plan"). Subject: `priority/<priority_id>`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    priority_id: uuid.UUID
+    year: str = Field(description="The plan year, e.g. 2026/27.")
+    title: str
+    outcomes: list[str] = Field(description="Outcome ids of the trust's outcome framework.")
+    lead_commissioner: str
+    agreed_by: str
+    agreed_at: AwareDatetime

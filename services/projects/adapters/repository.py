@@ -16,6 +16,7 @@ import asyncpg
 from services.projects.application.documents import EvidenceDoc
 from services.projects.application.ports import AuditEntry, PublishedNeed
 from services.projects.domain.gates import Published
+from services.projects.domain.priority import Priority
 from services.projects.domain.project import (
     ContractAward,
     Level,
@@ -196,27 +197,74 @@ class PostgresNeedsProjection:
 
 
 class PostgresAuditTrail:
-    """`AuditTrail` on `project_audit`."""
+    """`AuditTrail` on `audit_entry`."""
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
 
     async def record(self, entry: AuditEntry) -> None:
         await self.connection.execute(
-            "INSERT INTO project_audit (project_id, actor, roles, action, reasons, detail, at) "
+            "INSERT INTO audit_entry (subject, actor, roles, action, reasons, detail, at) "
             "VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7)",
-            entry.project_id, entry.actor, json.dumps(list(entry.roles)), entry.action,
+            entry.subject, entry.actor, json.dumps(list(entry.roles)), entry.action,
             entry.reasons, json.dumps(entry.detail), entry.at,
         )  # fmt: skip
 
-    async def of_project(self, project_id: uuid.UUID) -> list[AuditEntry]:
+    async def of_subject(self, subject: str | None) -> list[AuditEntry]:
         rows = await self.connection.fetch(
-            "SELECT project_id, actor, roles, action, reasons, detail, at FROM project_audit "
-            "WHERE project_id = $1 ORDER BY seq",
-            project_id,
+            "SELECT subject, actor, roles, action, reasons, detail, at FROM audit_entry "
+            "WHERE $1::text IS NULL OR subject = $1 ORDER BY seq",
+            subject,
         )
         return [
-            AuditEntry(r["project_id"], r["actor"], tuple(r["roles"]), r["action"],
+            AuditEntry(r["subject"], r["actor"], tuple(r["roles"]), r["action"],
                        r["at"], r["reasons"], r["detail"])
             for r in rows
         ]  # fmt: skip
+
+
+_PRIORITY_FIELDS = (
+    "priority_id, year, title, description, outcomes, lead_commissioner, agreed_by, agreed_at"
+)
+
+
+class PostgresPriorities:
+    """`PriorityRepository` on `priority`."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def add(self, p: Priority) -> None:
+        await self.connection.execute(
+            f"INSERT INTO priority ({_PRIORITY_FIELDS}) "
+            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)",
+            p.priority_id, p.year, p.title, p.description, json.dumps(list(p.outcomes)),
+            p.lead_commissioner, p.agreed_by, p.agreed_at,
+        )  # fmt: skip
+
+    async def get(self, priority_id: uuid.UUID) -> Priority | None:
+        row = await self.connection.fetchrow(
+            f"SELECT {_PRIORITY_FIELDS} FROM priority WHERE priority_id = $1", priority_id
+        )
+        return None if row is None else _priority(row)
+
+    async def find(self, year: str | None) -> list[Priority]:
+        rows = await self.connection.fetch(
+            f"SELECT {_PRIORITY_FIELDS} FROM priority WHERE $1::text IS NULL OR year = $1 "
+            "ORDER BY year, title, priority_id",
+            year,
+        )
+        return [_priority(r) for r in rows]
+
+
+def _priority(row: asyncpg.Record) -> Priority:
+    return Priority(
+        priority_id=row["priority_id"],
+        year=row["year"],
+        title=row["title"],
+        description=row["description"],
+        outcomes=tuple(row["outcomes"]),
+        lead_commissioner=row["lead_commissioner"],
+        agreed_by=row["agreed_by"],
+        agreed_at=row["agreed_at"],
+    )

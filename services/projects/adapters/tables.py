@@ -69,22 +69,38 @@ class ProjectRow(ProjectsTable, table=True):
     )
 
 
-class ProjectAuditRow(ProjectsTable, table=True):
+class AuditEntryRow(ProjectsTable, table=True):
     """Who decided or changed what, when and why; rows are only ever added."""
 
-    __tablename__ = "project_audit"
-    __table_args__ = (Index("project_audit_by_project", "project_id", "seq"),)
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("audit_entry_by_subject", "subject", "seq"),)
 
     seq: int | None = Field(
         default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True)
     )
-    project_id: uuid.UUID
+    subject: str = Field(sa_type=Text)
     actor: str = Field(sa_type=Text)
     roles: list[str] = Field(sa_column=Column(JSONB, nullable=False))
     action: str = Field(sa_type=Text)
     reasons: str = Field(sa_type=Text)
     detail: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class PriorityRow(ProjectsTable, table=True):
+    """A key improvement priority the Executive Board agreed for a plan year."""
+
+    __tablename__ = "priority"
+    __table_args__ = (Index("priority_by_year", "year", "title"),)
+
+    priority_id: uuid.UUID = Field(primary_key=True)
+    year: str = Field(sa_type=Text)
+    title: str = Field(sa_type=Text)
+    description: str = Field(sa_type=Text)
+    outcomes: list[str] = Field(sa_column=Column(JSONB, nullable=False))
+    lead_commissioner: str = Field(sa_type=Text)
+    agreed_by: str = Field(sa_type=Text)
+    agreed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class PublishedNeedRow(ProjectsTable, table=True):

@@ -11,11 +11,13 @@ from pydantic import BaseModel
 from services.projects.adapters.repository import (
     PostgresAuditTrail,
     PostgresNeedsProjection,
+    PostgresPriorities,
     PostgresProjects,
 )
 from services.projects.application.ports import (
     AuditTrail,
     NeedsProjection,
+    PriorityRepository,
     ProjectRepository,
     ProjectsUnitOfWork,
 )
@@ -31,6 +33,7 @@ class PostgresProjectsUnitOfWork:
         self.projects: ProjectRepository = PostgresProjects(platform.connection)
         self.needs: NeedsProjection = PostgresNeedsProjection(platform.connection)
         self.audit: AuditTrail = PostgresAuditTrail(platform.connection)
+        self.priorities: PriorityRepository = PostgresPriorities(platform.connection)
 
     def publish(
         self,

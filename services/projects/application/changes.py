@@ -96,7 +96,7 @@ async def store_change(
     at = now()
     await uow.audit.record(
         AuditEntry(
-            project_id=project.project_id,
+            subject=subject(project.project_id),
             actor=principal.subject,
             roles=tuple(sorted(r.value for r in principal.roles)),
             action=change,

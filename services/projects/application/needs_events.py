@@ -51,7 +51,7 @@ async def _flag(
         raise RuntimeError(f"project {project.project_id} changed while being flagged; retry")
     await uow.audit.record(
         AuditEntry(
-            project.project_id,
+            subject(project.project_id),
             SYSTEM,
             (),
             "flagged_for_review",

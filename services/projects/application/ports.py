@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from services.projects.domain.gates import Published
+from services.projects.domain.priority import Priority
 from services.projects.domain.project import Project
 from shared.envelope import Envelope
 
@@ -61,7 +62,8 @@ class NeedsProjection(Protocol):
 class AuditEntry:
     """Who decided or changed what, when and why."""
 
-    project_id: uuid.UUID
+    subject: str
+    """What was decided on: `project/<id>`, `priority/<id>`, `self-evaluation/<id>`."""
     actor: str
     roles: tuple[str, ...]
     action: str
@@ -73,7 +75,17 @@ class AuditEntry:
 class AuditTrail(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
 
-    async def of_project(self, project_id: uuid.UUID) -> list[AuditEntry]: ...
+    async def of_subject(self, subject: str | None) -> list[AuditEntry]:
+        """Entries about ``subject`` (None: every entry), oldest first."""
+
+
+class PriorityRepository(Protocol):
+    async def add(self, priority: Priority) -> None: ...
+
+    async def get(self, priority_id: uuid.UUID) -> Priority | None: ...
+
+    async def find(self, year: str | None) -> list[Priority]:
+        """Priorities of ``year`` (None: every year), by year then title."""
 
 
 class ProjectsUnitOfWork(Protocol):
@@ -84,6 +96,9 @@ class ProjectsUnitOfWork(Protocol):
 
     @property
     def needs(self) -> NeedsProjection: ...
+
+    @property
+    def priorities(self) -> PriorityRepository: ...
 
     @property
     def audit(self) -> AuditTrail: ...

@@ -12,6 +12,7 @@ from services.projects.application.changes import (
     check_version,
     may_see,
     store_change,
+    subject,
     visible_project,
 )
 from services.projects.application.config import ProjectsConfig
@@ -78,10 +79,17 @@ def check_fields(fields: ProjectFields, config: ProjectsConfig) -> None:
         raise Unprocessable(problems)
 
 
+async def check_priority(uow: ProjectsUnitOfWork, priority_id: uuid.UUID | None) -> None:
+    """A project links to a priority the Executive Board has agreed, or to none."""
+    if priority_id is not None and await uow.priorities.get(priority_id) is None:
+        raise Unprocessable.of("priority_id", f"no agreed priority {priority_id}")
+
+
 async def create_project(
     uow: ProjectsUnitOfWork, config: ProjectsConfig, principal: Principal, fields: ProjectFields
 ) -> Project:
     check_fields(fields, config)
+    await check_priority(uow, fields.priority_id)
     project = Project(
         project_id=uuid.uuid4(),
         title=fields.title,
@@ -120,6 +128,7 @@ async def edit_project(
     )
     fields = ProjectFields.model_validate({**current.model_dump(), **given})
     check_fields(fields, config)
+    await check_priority(uow, fields.priority_id)
     changed = project.changed(
         title=fields.title,
         level=fields.level,
@@ -168,4 +177,4 @@ async def audit_trail(
 ) -> list[AuditEntry]:
     """Who decided or changed what, when and why, oldest first."""
     await visible_project(uow, principal, project_id)
-    return await uow.audit.of_project(project_id)
+    return await uow.audit.of_subject(subject(project_id))

@@ -58,11 +58,10 @@ class RunningProjects:
 
     def outsider(self, role: Role) -> dict[str, str]:
         """A token for a role with no business in commissioning projects, with its scope."""
-        claims = {
-            Role.PROVIDER: {"provider_id": "provider-1"},
-            Role.AGENCY_PUBLISHER: {"agency": "nhs-county-durham"},
-        }.get(role, {})
-        token = mint_token(self.settings.auth(TRUST), "outsider", [role], **claims)
+        provider = "provider-1" if role is Role.PROVIDER else None
+        agency = "nhs-county-durham" if role is Role.AGENCY_PUBLISHER else None
+        auth = self.settings.auth(TRUST)
+        token = mint_token(auth, "outsider", [role], provider_id=provider, agency=agency)
         return {"Authorization": f"Bearer {token}"}
 
     async def publish_needs_events(self, *payloads: BaseModel) -> None:

@@ -20,6 +20,7 @@ from services.projects.application.ports import (
     UnitOfWorkFactory,
 )
 from services.projects.domain.gates import Published
+from services.projects.domain.priority import Priority
 from services.projects.domain.project import Project
 from shared.contracts.registry import registry
 from shared.envelope import Envelope
@@ -30,6 +31,7 @@ class FakeDatabase:
     projects: dict[uuid.UUID, Project] = field(default_factory=dict)
     needs: dict[uuid.UUID, PublishedNeed] = field(default_factory=dict)
     assessments: dict[uuid.UUID, str] = field(default_factory=dict)
+    priorities: dict[uuid.UUID, Priority] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     published: list[tuple[BaseModel, str]] = field(default_factory=list)
 
@@ -100,6 +102,21 @@ class FakeNeeds:
         )
 
 
+class FakePriorities:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    async def add(self, priority: Priority) -> None:
+        self.db.priorities[priority.priority_id] = priority
+
+    async def get(self, priority_id: uuid.UUID) -> Priority | None:
+        return self.db.priorities.get(priority_id)
+
+    async def find(self, year: str | None) -> list[Priority]:
+        found = [p for p in self.db.priorities.values() if year is None or p.year == year]
+        return sorted(found, key=lambda p: (p.year, p.title, p.priority_id))
+
+
 class FakeAudit:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
@@ -107,8 +124,8 @@ class FakeAudit:
     async def record(self, entry: AuditEntry) -> None:
         self.db.audit.append(entry)
 
-    async def of_project(self, project_id: uuid.UUID) -> list[AuditEntry]:
-        return [e for e in self.db.audit if e.project_id == project_id]
+    async def of_subject(self, subject: str | None) -> list[AuditEntry]:
+        return [e for e in self.db.audit if subject is None or e.subject == subject]
 
 
 class FakeUnitOfWork:
@@ -118,6 +135,7 @@ class FakeUnitOfWork:
         self.projects = FakeProjects(self.working, committed)
         self.needs = FakeNeeds(self.working)
         self.audit = FakeAudit(self.working)
+        self.priorities = FakePriorities(self.working)
 
     def publish(
         self,

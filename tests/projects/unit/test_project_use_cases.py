@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.projects.application import gates, projects
+from services.projects.application import changes, gates, projects
 from services.projects.application.config import ProjectsConfig
 from services.projects.application.errors import (
     Conflict,
@@ -78,6 +78,16 @@ class TestCreating:
         [problem] = refused.value.problems
         assert problem.field == field and rule in problem.rule
         assert db.projects == {}
+
+    async def test_a_project_links_only_to_an_agreed_priority(
+        self, uows: UnitOfWorkFactory, config: ProjectsConfig
+    ) -> None:
+        async with uows() as uow:
+            with pytest.raises(Unprocessable) as refused:
+                await projects.create_project(
+                    uow, config, LEAD, fields(priority_id="7d0c9f6e-3f4c-4a43-9d0e-2b1f4f1c2a10")
+                )
+        assert refused.value.problems[0].field == "priority_id"
 
     async def test_a_strategic_project_may_be_trust_wide(
         self, uows: UnitOfWorkFactory, config: ProjectsConfig
@@ -226,6 +236,6 @@ class TestScope:
             seen = await projects.visible_projects(uow, member, None)
             assert {p.project_id for p in seen} == {mine.project_id, trust_wide.project_id}
             with pytest.raises(NotFound):
-                await projects.visible_project(uow, member, theirs.project_id)
+                await changes.visible_project(uow, member, theirs.project_id)
             with pytest.raises(NotFound):
                 await projects.audit_trail(uow, member, theirs.project_id)

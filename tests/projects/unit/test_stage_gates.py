@@ -94,7 +94,7 @@ class TestAssess:
 
     @pytest.mark.parametrize("who", ["children", "families", "professionals"])
     def test_stage_3_needs_the_views_of_each_group(self, who: str) -> None:
-        silent = replace(ANALYSIS, **{f"views_of_{who}": ""})
+        silent = replace(ANALYSIS, **{f"views_of_{who}": ""})  # type: ignore[arg-type]
         assert missing(3, Evidence(needs_analysis=silent)) == [f"needs_analysis.views_of_{who}"]
 
 

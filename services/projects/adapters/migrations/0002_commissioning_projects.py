@@ -1,9 +1,9 @@
-"""Commissioning projects: projects at their current version, their audit trail, and the
-projection of what the needs service published (needs and needs assessments).
+"""Commissioning projects: projects at their current version, the audit trail of decisions,
+key improvement priorities, and the projection of what the needs service published.
 
 Revision ID: projects_0002
 Revises: projects_0001
-Create Date: 2026-11-29 19:40:05.759349
+Create Date: 2026-11-29 19:44:17.508472
 """
 
 import sqlalchemy as sa
@@ -17,6 +17,32 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "audit_entry",
+        sa.Column("seq", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column("subject", sa.Text(), nullable=False),
+        sa.Column("actor", sa.Text(), nullable=False),
+        sa.Column("roles", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("action", sa.Text(), nullable=False),
+        sa.Column("reasons", sa.Text(), nullable=False),
+        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    op.create_index("audit_entry_by_subject", "audit_entry", ["subject", "seq"], unique=False)
+    op.create_table(
+        "priority",
+        sa.Column("priority_id", sa.Uuid(), nullable=False),
+        sa.Column("year", sa.Text(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("outcomes", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("lead_commissioner", sa.Text(), nullable=False),
+        sa.Column("agreed_by", sa.Text(), nullable=False),
+        sa.Column("agreed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("priority_id"),
+    )
+    op.create_index("priority_by_year", "priority", ["year", "title"], unique=False)
     op.create_table(
         "project",
         sa.Column("project_id", sa.Uuid(), nullable=False),
@@ -50,21 +76,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("project_id"),
     )
     op.create_table(
-        "project_audit",
-        sa.Column("seq", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("project_id", sa.Uuid(), nullable=False),
-        sa.Column("actor", sa.Text(), nullable=False),
-        sa.Column("roles", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("action", sa.Text(), nullable=False),
-        sa.Column("reasons", sa.Text(), nullable=False),
-        sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("seq"),
-    )
-    op.create_index(
-        "project_audit_by_project", "project_audit", ["project_id", "seq"], unique=False
-    )
-    op.create_table(
         "published_assessment",
         sa.Column("assessment_id", sa.Uuid(), nullable=False),
         sa.Column("area", sa.Text(), nullable=False),
@@ -84,6 +95,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("published_need")
     op.drop_table("published_assessment")
-    op.drop_index("project_audit_by_project", table_name="project_audit")
-    op.drop_table("project_audit")
     op.drop_table("project")
+    op.drop_index("priority_by_year", table_name="priority")
+    op.drop_table("priority")
+    op.drop_index("audit_entry_by_subject", table_name="audit_entry")
+    op.drop_table("audit_entry")

@@ -8,8 +8,14 @@ from services.projects.application.config import ProjectsConfig
 from services.projects.application.ports import UnitOfWorkFactory
 from services.projects.entrypoints.http.facts import facts_router
 from services.projects.entrypoints.http.gates import gates_router
+from services.projects.entrypoints.http.priorities import priorities_router
 from services.projects.entrypoints.http.projects import projects_router
 
 
 def build_routers(config: ProjectsConfig, uows: UnitOfWorkFactory) -> list[APIRouter]:
-    return [projects_router(config, uows), gates_router(config, uows), facts_router(uows)]
+    return [
+        projects_router(config, uows),
+        gates_router(config, uows),
+        facts_router(config, uows),
+        priorities_router(config, uows),
+    ]

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, status
 
 from services.projects.application import facts
+from services.projects.application.config import ProjectsConfig
 from services.projects.application.ports import UnitOfWorkFactory
 from services.projects.entrypoints.http.errors import AUTHENTICATED, errors, refusals_as_http
 from services.projects.entrypoints.http.models import ProjectView, project_view
@@ -18,7 +19,7 @@ Jcu = Annotated[Principal, Depends(require_roles(Role.JCU))]
 Monitor = Annotated[Principal, Depends(require_roles(Role.JCU, Role.LEAD_COMMISSIONER))]
 
 
-def facts_router(uows: UnitOfWorkFactory) -> APIRouter:
+def facts_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRouter:
     router = APIRouter(tags=["contracts and reviews"])
 
     @router.post(
@@ -37,7 +38,7 @@ def facts_router(uows: UnitOfWorkFactory) -> APIRouter:
             async with uows() as uow:
                 project = await facts.record_contract_award(uow, principal, project_id, body)
                 await uow.commit()
-        return project_view(project)
+        return project_view(project, config)
 
     @router.post(
         "/projects/{project_id}/performance-reviews",
@@ -55,6 +56,6 @@ def facts_router(uows: UnitOfWorkFactory) -> APIRouter:
             async with uows() as uow:
                 project = await facts.record_performance_review(uow, principal, project_id, body)
                 await uow.commit()
-        return project_view(project)
+        return project_view(project, config)
 
     return router

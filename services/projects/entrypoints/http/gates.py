@@ -83,6 +83,6 @@ def gates_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRouter:
                 )
                 await uow.commit()
         response.headers["ETag"] = etag(project.version)
-        return project_view(project)
+        return project_view(project, config)
 
     return router

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.projects.application.config import ProjectsConfig
 from services.projects.application.documents import EvidenceDoc
 from services.projects.application.ports import AuditEntry
+from services.projects.application.priorities import behind_calendar
 from services.projects.domain.gates import StageGate
 from services.projects.domain.project import Level, Project, Status
 
@@ -49,6 +51,9 @@ class ProjectView(BaseModel):
     priority_id: uuid.UUID | None
     stage: int
     status: Status
+    behind_calendar: bool = Field(
+        description="Still in an activity whose months have passed this cycle year."
+    )
     gate_approvers: list[str] = Field(description="Who decides the current stage's gate.")
     evidence: EvidenceDoc
     review_flags: list[ReviewFlagView]
@@ -80,7 +85,7 @@ class AuditEntryView(BaseModel):
     at: datetime
 
 
-def project_view(p: Project) -> ProjectView:
+def project_view(p: Project, config: ProjectsConfig) -> ProjectView:
     return ProjectView(
         project_id=p.project_id,
         version=p.version,
@@ -94,6 +99,7 @@ def project_view(p: Project) -> ProjectView:
         priority_id=p.priority_id,
         stage=p.stage,
         status=p.status,
+        behind_calendar=behind_calendar(p, config, datetime.now(UTC).date()),
         gate_approvers=[] if p.completed else sorted(StageGate(p.stage).approvers),
         evidence=EvidenceDoc.of(p.evidence),
         review_flags=[ReviewFlagView(**vars(f)) for f in p.review_flags],

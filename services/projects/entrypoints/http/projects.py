@@ -54,7 +54,7 @@ def projects_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRoute
                 project = await use_cases.create_project(uow, config, principal, fields)
                 await uow.commit()
         response.headers["ETag"] = etag(project.version)
-        return project_view(project)
+        return project_view(project, config)
 
     @router.get(
         "/projects",
@@ -67,7 +67,7 @@ def projects_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRoute
     ) -> list[ProjectView]:
         async with uows() as uow:
             found = await use_cases.visible_projects(uow, principal, stage)
-        return [project_view(p) for p in found]
+        return [project_view(p, config) for p in found]
 
     @router.get(
         "/projects/{project_id}",
@@ -80,7 +80,7 @@ def projects_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRoute
             async with uows() as uow:
                 project = await visible_project(uow, principal, project_id)
         response.headers["ETag"] = etag(project.version)
-        return project_view(project)
+        return project_view(project, config)
 
     @router.patch(
         "/projects/{project_id}",
@@ -103,7 +103,7 @@ def projects_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRoute
                 )
                 await uow.commit()
         response.headers["ETag"] = etag(project.version)
-        return project_view(project)
+        return project_view(project, config)
 
     @router.patch(
         "/projects/{project_id}/evidence",
@@ -126,7 +126,7 @@ def projects_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRoute
                 )
                 await uow.commit()
         response.headers["ETag"] = etag(project.version)
-        return project_view(project)
+        return project_view(project, config)
 
     @router.get(
         "/projects/{project_id}/audit",
