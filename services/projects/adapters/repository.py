@@ -28,14 +28,14 @@ from services.projects.domain.project import (
 _FIELDS = (
     "project_id, title, level, localities, target_groups, outcomes, lead_commissioner, "
     "commissioning_officer, priority_id, stage, completed, version, evidence, review_flags, "
-    "procurement_requested, contract_awards, performance_reviews"
+    "procurement_requested, contract_awards, performance_reviews, scoping"
 )
 _SETS = (
     "title = $2, level = $3, localities = $4::jsonb, target_groups = $5::jsonb, "
     "outcomes = $6::jsonb, lead_commissioner = $7, commissioning_officer = $8, "
     "priority_id = $9, stage = $10, completed = $11, version = $12, evidence = $13::jsonb, "
     "review_flags = $14::jsonb, procurement_requested = $15, contract_awards = $16::jsonb, "
-    "performance_reviews = $17::jsonb, updated_at = now()"
+    "performance_reviews = $17::jsonb, scoping = $18::jsonb, updated_at = now()"
 )
 
 
@@ -73,6 +73,7 @@ def _columns(p: Project) -> list[Any]:
         p.commissioning_officer, p.priority_id, p.stage, p.completed, p.version,
         EvidenceDoc.of(p.evidence).model_dump_json(), json.dumps(flags),
         p.procurement_requested, json.dumps(awards), json.dumps(reviews),
+        json.dumps({str(k): v for k, v in p.scoping.items()}),
     ]  # fmt: skip
 
 
@@ -107,6 +108,7 @@ def _project(row: asyncpg.Record) -> Project:
                               datetime.fromisoformat(r["reviewed_at"]))
             for r in row["performance_reviews"]
         ),
+        scoping={int(k): v for k, v in row["scoping"].items()},
     )  # fmt: skip
 
 
@@ -118,7 +120,7 @@ class PostgresProjects:
 
     async def add(self, project: Project) -> None:
         placeholders = ", ".join(
-            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17) else f"${i}" for i in range(1, 18)
+            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17, 18) else f"${i}" for i in range(1, 19)
         )
         await self.connection.execute(
             f"INSERT INTO project ({_FIELDS}) VALUES ({placeholders})", *_columns(project)
@@ -132,7 +134,7 @@ class PostgresProjects:
 
     async def save(self, project: Project) -> bool:
         status = await self.connection.execute(
-            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $18",
+            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $19",
             *_columns(project),
             project.version - 1,
         )
@@ -194,6 +196,19 @@ class PostgresNeedsProjection:
             frozenset(r["need_id"] for r in found_needs),
             frozenset(r["assessment_id"] for r in found_assessments),
         )
+
+    async def describe(self, needs: Iterable[uuid.UUID]) -> list[PublishedNeed]:
+        rows = await self.connection.fetch(
+            "SELECT need_id, need_key, locality, outcomes, open FROM published_need "
+            "WHERE need_id = ANY($1::uuid[]) ORDER BY need_key",
+            list(needs),
+        )
+        return [
+            PublishedNeed(
+                r["need_id"], r["need_key"], r["locality"], tuple(r["outcomes"]), r["open"]
+            )
+            for r in rows
+        ]
 
 
 class PostgresAuditTrail:

@@ -64,6 +64,7 @@ class ProjectRow(ProjectsTable, table=True):
     procurement_requested: bool = Field(sa_column=Column(Boolean, nullable=False))
     contract_awards: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     performance_reviews: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    scoping: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
     updated_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )

@@ -57,6 +57,9 @@ class NeedsProjection(Protocol):
     ) -> Published:
         """Which of the given ids the needs service has published."""
 
+    async def describe(self, needs: Iterable[uuid.UUID]) -> list[PublishedNeed]:
+        """The published needs among ``needs``, by key."""
+
 
 @dataclass(frozen=True)
 class AuditEntry:

@@ -86,6 +86,8 @@ class Project:
     procurement_requested: bool = False
     contract_awards: tuple[ContractAward, ...] = ()
     performance_reviews: tuple[PerformanceReview, ...] = ()
+    scoping: dict[int, str] = field(default_factory=dict)
+    """Answers to the Urbanham scoping questions, by question number."""
 
     @property
     def status(self) -> Status:

@@ -93,6 +93,14 @@ async def start(running: RunningProjects) -> Walk:
 
 async def walk_assess(walk: Walk) -> tuple[str, str]:
     """Stages 1-3, the needs analysis citing what the needs service published."""
+    scoped = await walk.running.client.patch(
+        f"/projects/{walk.id}/scoping",
+        json={"answers": {str(n): f"Answered at project set-up ({n})" for n in range(1, 19)}},
+        headers={**walk.running.token(*OFFICER), "If-Match": f'"{walk.version}"'},
+    )
+    assert scoped.status_code == 200, scoped.text
+    assert scoped.json()["unanswered"] == []
+    walk.version = scoped.json()["version"]
     refused = await walk.decide(1, LEAD)
     assert refused.status_code == 422
     assert [p["field"] for p in refused.json()["detail"]] == ["evidence.outcome_baseline"]
@@ -199,7 +207,7 @@ async def test_a_project_goes_from_stage_1_to_9_on_evidence_and_decisions(
 ) -> None:
     async with running_projects(database_url, kafka, unique_schema, schemas) as running:
         walk = await start(running)
-        await walk_assess(walk)
+        _, need_key = await walk_assess(walk)
         await walk_plan(walk)
         request = await walk_do(walk)
 
@@ -237,6 +245,16 @@ async def test_a_project_goes_from_stage_1_to_9_on_evidence_and_decisions(
         done = await walk.decide(9, JCU)
         assert done.status_code == 200
         assert done.json()["status"] == "completed"
+
+        document = await running.client.get(
+            f"/projects/{walk.id}/strategy",
+            params={"format": "markdown"},
+            headers=running.token(*BOARD),
+        )
+        assert document.headers["content-type"].startswith("text/markdown")
+        assert document.text.count("\n## ") == 9
+        assert "Gap." not in document.text
+        assert need_key in document.text
 
         audit = await running.client.get(
             f"/projects/{walk.id}/audit", headers=running.token(*BOARD)

@@ -90,6 +90,10 @@ class FakeNeeds:
         if need_id in self.db.needs:
             self.db.needs[need_id] = replace(self.db.needs[need_id], open=False)
 
+    async def describe(self, needs: Iterable[uuid.UUID]) -> list[PublishedNeed]:
+        found = [self.db.needs[n] for n in needs if n in self.db.needs]
+        return sorted(found, key=lambda n: n.need_key)
+
     async def record_assessment(self, assessment_id: uuid.UUID, area: str) -> None:
         self.db.assessments.setdefault(assessment_id, area)
 

@@ -3,7 +3,7 @@ key improvement priorities, and the projection of what the needs service publish
 
 Revision ID: projects_0002
 Revises: projects_0001
-Create Date: 2026-11-29 19:44:17.508472
+Create Date: 2026-11-29 19:46:28.912620
 """
 
 import sqlalchemy as sa
@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("procurement_requested", sa.Boolean(), nullable=False),
         sa.Column("contract_awards", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("performance_reviews", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("scoping", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
