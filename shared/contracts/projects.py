@@ -15,6 +15,7 @@ Money is pounds sterling as a decimal string, exact to the penny.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -225,3 +226,31 @@ class PriorityAgreed(BaseModel):
     lead_commissioner: str
     agreed_by: str
     agreed_at: AwareDatetime
+
+
+class StandardScoreRecord(BaseModel):
+    """One standard's score in a self-evaluation (North Yorkshire, Appendix B)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    standard: int = Field(ge=1, le=13, description="The standard's number, 1-13.")
+    score: Decimal = Field(ge=1, le=5, description="1 to 5 in half points (1.5 is '1/2').")
+    evidence: str
+    actions: str
+    movement: Decimal | None = Field(
+        default=None, description="Change since the previous evaluation; None for the first."
+    )
+
+
+@registry.register("projects.SelfEvaluationRecorded", 1, topic=PROJECTS_EVENTS.name)
+class SelfEvaluationRecorded(BaseModel):
+    """The trust scored itself against the thirteen commissioning standards (North
+    Yorkshire, paragraph 4.2 and Appendix B). Subject: `self-evaluation/<evaluation_id>`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    evaluation_id: uuid.UUID
+    as_of: date = Field(description="The date the scores describe.")
+    scores: list[StandardScoreRecord] = Field(min_length=13, max_length=13)
+    recorded_by: str
+    recorded_at: AwareDatetime

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from services.projects.domain.project import (
     Project,
     ReviewFlag,
 )
+from services.projects.domain.standards import SelfEvaluation, StandardScore
 
 _FIELDS = (
     "project_id, title, level, localities, target_groups, outcomes, lead_commissioner, "
@@ -282,4 +283,53 @@ def _priority(row: asyncpg.Record) -> Priority:
         lead_commissioner=row["lead_commissioner"],
         agreed_by=row["agreed_by"],
         agreed_at=row["agreed_at"],
+    )
+
+
+_EVALUATION_FIELDS = "evaluation_id, as_of, scores, recorded_by, recorded_at"
+
+
+class PostgresSelfEvaluations:
+    """`SelfEvaluationRepository` on `self_evaluation`."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def add(self, e: SelfEvaluation) -> None:
+        scores = [
+            {"standard": s.standard, "score": str(s.score), "evidence": s.evidence,
+             "actions": s.actions}
+            for s in e.scores
+        ]  # fmt: skip
+        await self.connection.execute(
+            f"INSERT INTO self_evaluation ({_EVALUATION_FIELDS}) "
+            "VALUES ($1, $2, $3::jsonb, $4, $5)",
+            e.evaluation_id, e.as_of, json.dumps(scores), e.recorded_by, e.recorded_at,
+        )  # fmt: skip
+
+    async def latest_before(self, as_of: date) -> SelfEvaluation | None:
+        row = await self.connection.fetchrow(
+            f"SELECT {_EVALUATION_FIELDS} FROM self_evaluation WHERE as_of <= $1 "
+            "ORDER BY as_of DESC, recorded_at DESC LIMIT 1",
+            as_of,
+        )
+        return None if row is None else _evaluation(row)
+
+    async def all(self) -> list[SelfEvaluation]:
+        rows = await self.connection.fetch(
+            f"SELECT {_EVALUATION_FIELDS} FROM self_evaluation ORDER BY as_of, recorded_at"
+        )
+        return [_evaluation(r) for r in rows]
+
+
+def _evaluation(row: asyncpg.Record) -> SelfEvaluation:
+    return SelfEvaluation(
+        evaluation_id=row["evaluation_id"],
+        as_of=row["as_of"],
+        scores=tuple(
+            StandardScore(s["standard"], Decimal(s["score"]), s["evidence"], s["actions"])
+            for s in row["scores"]
+        ),
+        recorded_by=row["recorded_by"],
+        recorded_at=row["recorded_at"],
     )

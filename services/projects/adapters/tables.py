@@ -7,7 +7,7 @@ registry keeps their names apart from other services' models in the same process
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -102,6 +103,19 @@ class PriorityRow(ProjectsTable, table=True):
     lead_commissioner: str = Field(sa_type=Text)
     agreed_by: str = Field(sa_type=Text)
     agreed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class SelfEvaluationRow(ProjectsTable, table=True):
+    """The trust's scores against the thirteen commissioning standards at a date."""
+
+    __tablename__ = "self_evaluation"
+    __table_args__ = (Index("self_evaluation_by_date", "as_of", "recorded_at"),)
+
+    evaluation_id: uuid.UUID = Field(primary_key=True)
+    as_of: date = Field(sa_column=Column(Date, nullable=False))
+    scores: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    recorded_by: str = Field(sa_type=Text)
+    recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class PublishedNeedRow(ProjectsTable, table=True):

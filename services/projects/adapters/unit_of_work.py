@@ -13,6 +13,7 @@ from services.projects.adapters.repository import (
     PostgresNeedsProjection,
     PostgresPriorities,
     PostgresProjects,
+    PostgresSelfEvaluations,
 )
 from services.projects.application.ports import (
     AuditTrail,
@@ -20,6 +21,7 @@ from services.projects.application.ports import (
     PriorityRepository,
     ProjectRepository,
     ProjectsUnitOfWork,
+    SelfEvaluationRepository,
 )
 from shared.envelope import Envelope
 from shared.unit_of_work import UnitOfWork
@@ -34,6 +36,9 @@ class PostgresProjectsUnitOfWork:
         self.needs: NeedsProjection = PostgresNeedsProjection(platform.connection)
         self.audit: AuditTrail = PostgresAuditTrail(platform.connection)
         self.priorities: PriorityRepository = PostgresPriorities(platform.connection)
+        self.self_evaluations: SelfEvaluationRepository = PostgresSelfEvaluations(
+            platform.connection
+        )
 
     def publish(
         self,

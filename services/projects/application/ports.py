@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from services.projects.domain.gates import Published
 from services.projects.domain.priority import Priority
 from services.projects.domain.project import Project
+from services.projects.domain.standards import SelfEvaluation
 from shared.envelope import Envelope
 
 
@@ -91,6 +92,16 @@ class PriorityRepository(Protocol):
         """Priorities of ``year`` (None: every year), by year then title."""
 
 
+class SelfEvaluationRepository(Protocol):
+    async def add(self, evaluation: SelfEvaluation) -> None: ...
+
+    async def latest_before(self, as_of: date) -> SelfEvaluation | None:
+        """The latest evaluation as of ``as_of`` or earlier (the one a new one moves from)."""
+
+    async def all(self) -> list[SelfEvaluation]:
+        """Every evaluation by date, then by when it was recorded."""
+
+
 class ProjectsUnitOfWork(Protocol):
     """One transaction over the projects repositories and the events it publishes."""
 
@@ -102,6 +113,9 @@ class ProjectsUnitOfWork(Protocol):
 
     @property
     def priorities(self) -> PriorityRepository: ...
+
+    @property
+    def self_evaluations(self) -> SelfEvaluationRepository: ...
 
     @property
     def audit(self) -> AuditTrail: ...

@@ -31,6 +31,9 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", PROJECT + "/scoping", None),
     ("PATCH", PROJECT + "/scoping", {"answers": {"1": "the trust's"}}),
     ("GET", PROJECT + "/strategy", None),
+    ("GET", "/self-evaluations", None),
+    ("POST", "/self-evaluations", {"as_of": "2026-03-31", "scores": [
+        {"standard": n, "score": "2"} for n in range(1, 14)]}),
     ("GET", "/priorities", None),
     ("POST", "/priorities", {"year": "2026/27", "title": "t", "outcomes": ["be_healthy"],
                              "lead_commissioner": "l"}),

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,6 +23,7 @@ from services.projects.application.ports import (
 from services.projects.domain.gates import Published
 from services.projects.domain.priority import Priority
 from services.projects.domain.project import Project
+from services.projects.domain.standards import SelfEvaluation
 from shared.contracts.registry import registry
 from shared.envelope import Envelope
 
@@ -32,6 +34,7 @@ class FakeDatabase:
     needs: dict[uuid.UUID, PublishedNeed] = field(default_factory=dict)
     assessments: dict[uuid.UUID, str] = field(default_factory=dict)
     priorities: dict[uuid.UUID, Priority] = field(default_factory=dict)
+    evaluations: list[SelfEvaluation] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     published: list[tuple[BaseModel, str]] = field(default_factory=list)
 
@@ -121,6 +124,21 @@ class FakePriorities:
         return sorted(found, key=lambda p: (p.year, p.title, p.priority_id))
 
 
+class FakeSelfEvaluations:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    async def add(self, evaluation: SelfEvaluation) -> None:
+        self.db.evaluations.append(evaluation)
+
+    async def latest_before(self, as_of: date) -> SelfEvaluation | None:
+        earlier = [e for e in await self.all() if e.as_of <= as_of]
+        return earlier[-1] if earlier else None
+
+    async def all(self) -> list[SelfEvaluation]:
+        return sorted(self.db.evaluations, key=lambda e: (e.as_of, e.recorded_at))
+
+
 class FakeAudit:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
@@ -140,6 +158,7 @@ class FakeUnitOfWork:
         self.needs = FakeNeeds(self.working)
         self.audit = FakeAudit(self.working)
         self.priorities = FakePriorities(self.working)
+        self.self_evaluations = FakeSelfEvaluations(self.working)
 
     def publish(
         self,

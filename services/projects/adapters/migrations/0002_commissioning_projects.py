@@ -1,9 +1,10 @@
 """Commissioning projects: projects at their current version, the audit trail of decisions,
-key improvement priorities, and the projection of what the needs service published.
+key improvement priorities, self-evaluations against the thirteen standards, and the
+projection of what the needs service published.
 
 Revision ID: projects_0002
 Revises: projects_0001
-Create Date: 2026-11-29 19:46:28.912620
+Create Date: 2026-11-29 19:47:44.446667
 """
 
 import sqlalchemy as sa
@@ -91,9 +92,23 @@ def upgrade() -> None:
         sa.Column("open", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("need_id"),
     )
+    op.create_table(
+        "self_evaluation",
+        sa.Column("evaluation_id", sa.Uuid(), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("scores", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("recorded_by", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("evaluation_id"),
+    )
+    op.create_index(
+        "self_evaluation_by_date", "self_evaluation", ["as_of", "recorded_at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("self_evaluation_by_date", table_name="self_evaluation")
+    op.drop_table("self_evaluation")
     op.drop_table("published_need")
     op.drop_table("published_assessment")
     op.drop_table("project")

@@ -10,6 +10,7 @@ from services.projects.entrypoints.http.facts import facts_router
 from services.projects.entrypoints.http.gates import gates_router
 from services.projects.entrypoints.http.priorities import priorities_router
 from services.projects.entrypoints.http.projects import projects_router
+from services.projects.entrypoints.http.self_evaluation import self_evaluation_router
 from services.projects.entrypoints.http.strategy import strategy_router
 
 
@@ -20,4 +21,5 @@ def build_routers(config: ProjectsConfig, uows: UnitOfWorkFactory) -> list[APIRo
         facts_router(config, uows),
         priorities_router(config, uows),
         strategy_router(uows),
+        self_evaluation_router(uows),
     ]
