@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from services.projects.adapters.pdf import render_pdf
 from services.projects.adapters.tables import metadata
 from services.projects.adapters.unit_of_work import (
     PostgresProjectsUnitOfWork,
@@ -21,7 +22,8 @@ from shared.topics import NEEDS_EVENTS
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
     """The composition root of the HTTP side: routers over PostgreSQL units of work."""
-    return build_routers(projects_config(ctx.trust), unit_of_work_factory(ctx.unit_of_work))
+    uows = unit_of_work_factory(ctx.unit_of_work)
+    return build_routers(projects_config(ctx.trust), uows, render_pdf)
 
 
 def needs_events(ctx: ServiceContext) -> BatchHandler:

@@ -132,4 +132,11 @@ class ProjectsUnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
+class PdfUnavailable(RuntimeError):
+    """The PDF renderer's library (or its system library) is missing on this machine."""
+
+
+PdfRenderer = Callable[[str], bytes]
+"""Self-contained HTML in, PDF out (the adapter uses WeasyPrint)."""
+
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[ProjectsUnitOfWork]]

@@ -255,6 +255,13 @@ async def test_a_project_goes_from_stage_1_to_9_on_evidence_and_decisions(
         assert document.text.count("\n## ") == 9
         assert "Gap." not in document.text
         assert need_key in document.text
+        pdf = await running.client.get(
+            f"/projects/{walk.id}/strategy",
+            params={"format": "pdf"},
+            headers=running.token(*BOARD),
+        )
+        assert pdf.headers["content-type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF-")
 
         audit = await running.client.get(
             f"/projects/{walk.id}/audit", headers=running.token(*BOARD)

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from services.projects.application import projects as use_cases
 from services.projects.application.changes import EDITORS, READERS, visible_project
 from services.projects.application.config import ProjectsConfig
-from services.projects.application.documents import EvidenceDoc
 from services.projects.application.ports import UnitOfWorkFactory
 from services.projects.entrypoints.http.errors import (
     AUTHENTICATED,
@@ -22,9 +21,7 @@ from services.projects.entrypoints.http.errors import (
     refusals_as_http,
 )
 from services.projects.entrypoints.http.models import (
-    AuditEntryView,
     ProjectView,
-    audit_view,
     project_view,
 )
 from shared.auth import Principal, Role, require_roles
@@ -104,40 +101,5 @@ def projects_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRoute
                 await uow.commit()
         response.headers["ETag"] = etag(project.version)
         return project_view(project, config)
-
-    @router.patch(
-        "/projects/{project_id}/evidence",
-        summary="Record evidence: the sections given replace the stored ones",
-        response_model=ProjectView,
-        responses={200: {"headers": ETAG_HEADER}, **CHANGE_ERRORS},
-    )
-    async def record_evidence(
-        principal: Editor,
-        project_id: uuid.UUID,
-        evidence: Annotated[EvidenceDoc, Body()],
-        response: Response,
-        if_match: IfMatch = None,
-    ) -> ProjectView:
-        version = expected_version(if_match)
-        with refusals_as_http():
-            async with uows() as uow:
-                project = await use_cases.record_evidence(
-                    uow, principal, project_id, version, evidence
-                )
-                await uow.commit()
-        response.headers["ETag"] = etag(project.version)
-        return project_view(project, config)
-
-    @router.get(
-        "/projects/{project_id}/audit",
-        summary="Who decided or changed what, when and why",
-        response_model=list[AuditEntryView],
-        responses=errors(*AUTHENTICATED, 404, 422),
-    )
-    async def audit(principal: Reader, project_id: uuid.UUID) -> list[AuditEntryView]:
-        with refusals_as_http():
-            async with uows() as uow:
-                entries = await use_cases.audit_trail(uow, principal, project_id)
-        return [audit_view(e) for e in entries]
 
     return router

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from services.projects.application import strategy as use_cases
 from services.projects.application.changes import EDITORS, READERS, visible_project
-from services.projects.application.ports import UnitOfWorkFactory
+from services.projects.application.ports import PdfRenderer, PdfUnavailable, UnitOfWorkFactory
 from services.projects.domain.project import Project
 from services.projects.domain.scoping import QUESTIONS, unanswered
 from services.projects.domain.strategy import markdown, to_html
@@ -27,7 +28,11 @@ from shared.auth import Principal, require_roles
 Reader = Annotated[Principal, Depends(require_roles(*READERS))]
 Editor = Annotated[Principal, Depends(require_roles(*EDITORS))]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100)]
-MEDIA = {"html": "text/html; charset=utf-8", "markdown": "text/markdown; charset=utf-8"}
+MEDIA = {
+    "html": "text/html; charset=utf-8",
+    "markdown": "text/markdown; charset=utf-8",
+    "pdf": "application/pdf",
+}
 
 
 class ScopingQuestion(BaseModel):
@@ -53,7 +58,7 @@ def scoping_view(p: Project) -> ScopingView:
     )
 
 
-def strategy_router(uows: UnitOfWorkFactory) -> APIRouter:
+def strategy_router(uows: UnitOfWorkFactory, render_pdf: PdfRenderer) -> APIRouter:
     router = APIRouter(tags=["scoping and strategy"])
 
     @router.get(
@@ -104,6 +109,7 @@ def strategy_router(uows: UnitOfWorkFactory) -> APIRouter:
                 "content": {
                     "text/html": {"schema": {"type": "string"}},
                     "text/markdown": {"schema": {"type": "string"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 }
             },
             **errors(*AUTHENTICATED, 404, 422),
@@ -112,12 +118,24 @@ def strategy_router(uows: UnitOfWorkFactory) -> APIRouter:
     async def strategy(
         principal: Reader,
         project_id: uuid.UUID,
-        format: Annotated[Literal["html", "markdown"], Query()] = "html",
+        format: Annotated[Literal["html", "markdown", "pdf"], Query()] = "html",
     ) -> Response:
         with refusals_as_http():
             async with uows() as uow:
                 project, sections = await use_cases.strategy_of(uow, principal, project_id)
-        render = to_html if format == "html" else markdown
-        return Response(render(project.title, sections), media_type=MEDIA[format])
+        if format == "markdown":
+            return Response(markdown(project.title, sections), media_type=MEDIA[format])
+        page = to_html(project.title, sections)
+        if format == "html":
+            return Response(page, media_type=MEDIA[format])
+        return Response(await _pdf(render_pdf, page), media_type=MEDIA[format])
 
     return router
+
+
+async def _pdf(render_pdf: PdfRenderer, page: str) -> bytes:
+    """Rendered off the event loop; 503 naming the format where Pango is missing."""
+    try:
+        return await run_in_threadpool(render_pdf, page)
+    except PdfUnavailable as missing:
+        raise HTTPException(503, detail={"field": "format", "rule": str(missing)}) from None
