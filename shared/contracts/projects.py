@@ -100,12 +100,14 @@ class ProjectSnapshot(BaseModel):
     commissioning_officer: str
     priority_id: uuid.UUID | None = None
     stage: int = Field(ge=1, le=20)
-    status: str = Field(description="active | flagged_for_review | completed | ceased")
+    status: str = Field(description="active | flagged_for_review | completed")
 
 
 @registry.register("projects.ProjectChanged", 1, topic=PROJECTS_EVENTS.name)
 class ProjectChanged(BaseModel):
-    """A project was created, edited, moved to another stage or had its status changed.
+    """A project was created or edited, recorded evidence or scoping answers, had a gate
+    decided (approval moves it to the next stage; approving stage 9 completes it), was
+    flagged for review, or had a contract award or performance review recorded.
 
     Subject: `project/<project_id>`. `version` rises by one with every change, so a reader
     can tell it has missed one.
@@ -116,8 +118,9 @@ class ProjectChanged(BaseModel):
     project_id: uuid.UUID
     version: int = Field(ge=1)
     change: str = Field(
-        description="created | edited | evidence_recorded | stage_advanced | "
-        "flagged_for_review | contract_awarded | performance_reviewed | completed"
+        description="created | edited | evidence_recorded | scoping_answered | "
+        "gate_approved | gate_refused | flagged_for_review | contract_awarded | "
+        "performance_reviewed"
     )
     project: ProjectSnapshot
     changed_by: str
