@@ -36,6 +36,12 @@ def subject(project_id: uuid.UUID) -> str:
     return f"project/{project_id}"
 
 
+def locality_of(project: Project) -> str | None:
+    """The envelope's locality: the project's one locality, so a local board's consumers can
+    route on it; None for a trust-wide project or one spanning several localities."""
+    return project.localities[0] if len(project.localities) == 1 else None
+
+
 def may_see(principal: Principal, project: Project) -> bool:
     """Trust-wide bodies see every project; a local board member sees its locality's and the
     trust-wide ones, nothing else."""
@@ -115,5 +121,6 @@ async def store_change(
             changed_at=at,
         ),
         subject=subject(project.project_id),
+        locality=locality_of(project),
     )
     return project

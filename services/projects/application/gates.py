@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.projects.application.changes import (
     check_version,
+    locality_of,
     now,
     store_change,
     subject,
@@ -112,6 +113,7 @@ async def _record(
             decided_at=now(),
         ),
         subject=subject(before.project_id),
+        locality=locality_of(before),
     )
     action = "gate_approved" if decision.approve else "gate_refused"
     detail = {"stage": before.stage, "body": body}
@@ -141,10 +143,11 @@ def _hand_on(uow: ProjectsUnitOfWork, principal: Principal, project: Project) ->
                 decided_at=now(),
             ),
             subject=subject(project.project_id),
+            locality=locality_of(project),
         )
         return project
     request = _procurement_request(project, plan, principal, common)
-    uow.publish(request, subject=subject(project.project_id))
+    uow.publish(request, subject=subject(project.project_id), locality=locality_of(project))
     return replace(project, procurement_requested=True)
 
 

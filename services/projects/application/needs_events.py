@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.projects.application.changes import now, snapshot, subject
+from services.projects.application.changes import locality_of, now, snapshot, subject
 from services.projects.application.ports import AuditEntry, ProjectsUnitOfWork, PublishedNeed
 from services.projects.domain.project import Project, ReviewFlag
 from shared.contracts.needs import NeedIdentified, NeedResolved, NeedsAssessmentPublished
@@ -67,7 +67,8 @@ async def _flag(
         need_key=need.need_key,
         flagged_at=at,
     )
-    uow.publish(flagged_event, subject=subject(project.project_id), caused_by=cause)
+    where = locality_of(project)
+    uow.publish(flagged_event, subject=subject(project.project_id), locality=where, caused_by=cause)
     changed = ProjectChanged(
         project_id=flagged.project_id,
         version=flagged.version,
@@ -76,4 +77,4 @@ async def _flag(
         changed_by=SYSTEM,
         changed_at=at,
     )
-    uow.publish(changed, subject=subject(project.project_id), caused_by=cause)
+    uow.publish(changed, subject=subject(project.project_id), locality=where, caused_by=cause)

@@ -213,6 +213,7 @@ async def test_a_project_goes_from_stage_1_to_9_on_evidence_and_decisions(
 
         payload = request["payload"]
         assert request["subject"] == f"project/{walk.id}"
+        assert request["locality"] == LOCALITY
         assert payload["project_id"] == walk.id
         assert payload["decision"] == "redesign"
         assert payload["estimated_value"] == "450000.00"
