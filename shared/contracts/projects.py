@@ -83,7 +83,9 @@ class OutcomeSpecification(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     summary: str = Field(min_length=1, max_length=4000, description="The service sought.")
-    kpis: list[KpiTarget] = Field(min_length=1, max_length=50)
+    kpis: list[KpiTarget] = Field(
+        min_length=1, max_length=50, description="The measures and targets, at least one."
+    )
 
 
 class ProjectSnapshot(BaseModel):
@@ -156,11 +158,18 @@ class ProcurementRequested(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    request_id: uuid.UUID = Field(description="Idempotency key of this request.")
-    project_id: uuid.UUID
+    request_id: uuid.UUID = Field(
+        description="Identifies this request; a consumer applies a request_id once."
+    )
+    project_id: uuid.UUID = Field(
+        description="The commissioning project asking; a contract award names it back."
+    )
     title: str = Field(description="The project's title, for the procurement record.")
     decision: CommissioningDecision = Field(description="design_new or redesign (never cease).")
-    level: Level
+    level: Level = Field(
+        description="individual | locality | strategic: the level the service is commissioned "
+        "at (Durham, Section 3, 'Levels of Commissioning')."
+    )
     localities: list[str] = Field(
         description="Trust locality ids the service is for; empty for a trust-wide service."
     )
@@ -172,11 +181,13 @@ class ProcurementRequested(BaseModel):
         ge=0, description="Estimated whole-life contract value, GBP, VAT inclusive."
     )
     route: ProcurementRoute = Field(description="The procurement route the JCU agreed.")
-    outcome_specification: OutcomeSpecification
-    lead_commissioner: str
-    commissioning_officer: str
-    requested_by: str = Field(description="Who approved the stage-6 gate.")
-    requested_at: AwareDatetime
+    outcome_specification: OutcomeSpecification = Field(
+        description="The service sought and the KPIs, with targets, it will be monitored on."
+    )
+    lead_commissioner: str = Field(description="Who leads the commissioning (by name).")
+    commissioning_officer: str = Field(description="The officer running it (by name).")
+    requested_by: str = Field(description="The JCU member who approved the stage-6 gate.")
+    requested_at: AwareDatetime = Field(description="When the gate was approved.")
 
 
 @registry.register("projects.DecommissioningDecided", 1, topic=PROJECTS_EVENTS.name)
@@ -187,15 +198,15 @@ class DecommissioningDecided(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    project_id: uuid.UUID
-    title: str
-    level: Level
-    localities: list[str] = Field(description="Empty for a trust-wide service.")
-    outcomes: list[str]
+    project_id: uuid.UUID = Field(description="The commissioning project that decided it.")
+    title: str = Field(description="The project's title.")
+    level: Level = Field(description="individual | locality | strategic.")
+    localities: list[str] = Field(description="Trust locality ids; empty for trust-wide.")
+    outcomes: list[str] = Field(description="Outcome ids of the trust's outcome framework.")
     service_description: str = Field(description="The service to be ceased, in words.")
     impact_assessment: str = Field(description="The assessed impact of ending it.")
-    decided_by: str
-    decided_at: AwareDatetime
+    decided_by: str = Field(description="The JCU member who approved the stage-6 gate.")
+    decided_at: AwareDatetime = Field(description="When the gate was approved.")
 
 
 @registry.register("projects.ProjectFlaggedForReview", 1, topic=PROJECTS_EVENTS.name)
