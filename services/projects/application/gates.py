@@ -89,8 +89,9 @@ async def decide_gate(
     if missing:
         raise Unprocessable([Problem(f"evidence.{m.field}", m.rule) for m in missing])
     advanced = project.advanced()
-    if project.stage == 6:
-        advanced = _hand_on(uow, principal, advanced)
+    plan = project.evidence.commissioning
+    if project.stage == 6 and plan is not None:  # the stage-6 gate requires a plan
+        advanced = _hand_on(uow, principal, advanced, plan)
     return await _record(uow, principal, project, decision, body, advanced)
 
 
@@ -122,10 +123,10 @@ async def _record(
     )
 
 
-def _hand_on(uow: ProjectsUnitOfWork, principal: Principal, project: Project) -> Project:
+def _hand_on(
+    uow: ProjectsUnitOfWork, principal: Principal, project: Project, plan: Commissioning
+) -> Project:
     """Publish what the stage-6 decision asks of the procurement service (or decommissioning)."""
-    plan = project.evidence.commissioning
-    assert plan is not None  # the stage-6 gate requires it
     common = {
         "project_id": project.project_id,
         "title": project.title,
@@ -154,7 +155,6 @@ def _hand_on(uow: ProjectsUnitOfWork, principal: Principal, project: Project) ->
 def _procurement_request(
     project: Project, plan: Commissioning, principal: Principal, common: dict[str, object]
 ) -> contracts.ProcurementRequested:
-    assert plan.route is not None and plan.estimated_value is not None
     return contracts.ProcurementRequested.model_validate(
         {
             **common,
@@ -162,7 +162,7 @@ def _procurement_request(
             "decision": plan.decision.value,
             "target_groups": list(project.target_groups),
             "estimated_value": plan.estimated_value,
-            "route": plan.route.value,
+            "route": plan.route,
             "outcome_specification": {
                 "summary": plan.specification_summary,
                 "kpis": [

@@ -5,8 +5,12 @@ priority the Executive Board agreed (Durham, Section 2, "the Annual Commissionin
 from __future__ import annotations
 
 from datetime import date
+from importlib import resources
+from typing import Any
 
 import pytest
+import yaml
+from pydantic import ValidationError
 
 from services.projects.application import priorities
 from services.projects.application.config import ProjectsConfig, projects_config
@@ -15,7 +19,7 @@ from services.projects.application.ports import UnitOfWorkFactory
 from services.projects.domain.calendar import Calendar
 from shared.auth import Role
 from shared.contracts.projects import PriorityAgreed
-from shared.trust import load_trust_config
+from shared.trust import TrustConfig, load_trust_config
 from tests.projects.unit.conftest import caller, project_at
 from tests.projects.unit.fakes import FakeDatabase
 
@@ -110,3 +114,25 @@ class TestPlan:
             with pytest.raises(Unprocessable) as refused:
                 await priorities.agree_priority(uow, config, BOARD, priority(**overrides))
         assert refused.value.problems[0].field == field
+
+
+class TestCalendarConfiguration:
+    def _document(self) -> dict[str, Any]:
+        text = resources.files("shared").joinpath("trust_defaults.yaml").read_text("utf-8")
+        document: dict[str, Any] = yaml.safe_load(text)
+        return document
+
+    def test_a_month_outside_the_year_is_refused_naming_the_field(self) -> None:
+        document = self._document()
+        document["commissioning_calendar"]["assess"]["to_month"] = 13
+        with pytest.raises(ValidationError) as error:
+            TrustConfig.model_validate(document)
+        assert [e["loc"] for e in error.value.errors()] == [
+            ("commissioning_calendar", "assess", "to_month")
+        ]
+
+    def test_a_trust_without_a_calendar_gets_gateshead_s_months(self) -> None:
+        document = self._document()
+        del document["commissioning_calendar"]
+        config = projects_config(TrustConfig.model_validate(document))
+        assert config.calendar == GATESHEAD
