@@ -238,6 +238,19 @@ async def test_a_project_goes_from_stage_1_to_9_on_evidence_and_decisions(
         assert award.status_code == 201, award.text
         walk.version = award.json()["version"]
         assert award.json()["contract_awards"][0]["contract_ref"] == "CON-2027-014"
+        review = await running.client.post(
+            f"/projects/{walk.id}/performance-reviews",
+            json={
+                "summary": "Clinic waiting times over target; escalated to the JCU",
+                "rating": "amber",
+                "escalated": True,
+                "reviewed_at": "2027-06-30T12:00:00Z",
+            },
+            headers=running.token(*LEAD),
+        )
+        assert review.status_code == 201, review.text
+        walk.version = review.json()["version"]
+        assert review.json()["performance_reviews"][0]["escalated"] is True
 
         assert (await walk.decide(9, JCU)).status_code == 422
         await walk.evidence(
