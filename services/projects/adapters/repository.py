@@ -20,6 +20,7 @@ from services.projects.domain.priority import Priority
 from services.projects.domain.project import (
     ContractAward,
     Level,
+    LocalView,
     PerformanceReview,
     Project,
     ReviewFlag,
@@ -29,14 +30,15 @@ from services.projects.domain.standards import SelfEvaluation, StandardScore
 _FIELDS = (
     "project_id, title, level, localities, target_groups, outcomes, lead_commissioner, "
     "commissioning_officer, priority_id, stage, completed, version, evidence, review_flags, "
-    "procurement_requested, contract_awards, performance_reviews, scoping"
+    "procurement_requested, contract_awards, performance_reviews, scoping, local_views"
 )
 _SETS = (
     "title = $2, level = $3, localities = $4::jsonb, target_groups = $5::jsonb, "
     "outcomes = $6::jsonb, lead_commissioner = $7, commissioning_officer = $8, "
     "priority_id = $9, stage = $10, completed = $11, version = $12, evidence = $13::jsonb, "
     "review_flags = $14::jsonb, procurement_requested = $15, contract_awards = $16::jsonb, "
-    "performance_reviews = $17::jsonb, scoping = $18::jsonb, updated_at = now()"
+    "performance_reviews = $17::jsonb, scoping = $18::jsonb, local_views = $19::jsonb, "
+    "updated_at = now()"
 )
 
 
@@ -68,13 +70,22 @@ def _columns(p: Project) -> list[Any]:
         }
         for r in p.performance_reviews
     ]
+    views = [
+        {
+            "locality": v.locality,
+            "author": v.author,
+            "text": v.text,
+            "recorded_at": v.recorded_at.isoformat(),
+        }
+        for v in p.local_views
+    ]
     return [
         p.project_id, p.title, p.level.value, json.dumps(list(p.localities)),
         json.dumps(list(p.target_groups)), json.dumps(list(p.outcomes)), p.lead_commissioner,
         p.commissioning_officer, p.priority_id, p.stage, p.completed, p.version,
         EvidenceDoc.of(p.evidence).model_dump_json(), json.dumps(flags),
         p.procurement_requested, json.dumps(awards), json.dumps(reviews),
-        json.dumps({str(k): v for k, v in p.scoping.items()}),
+        json.dumps({str(k): v for k, v in p.scoping.items()}), json.dumps(views),
     ]  # fmt: skip
 
 
@@ -110,6 +121,11 @@ def _project(row: asyncpg.Record) -> Project:
             for r in row["performance_reviews"]
         ),
         scoping={int(k): v for k, v in row["scoping"].items()},
+        local_views=tuple(
+            LocalView(v["locality"], v["author"], v["text"],
+                      datetime.fromisoformat(v["recorded_at"]))
+            for v in row["local_views"]
+        ),
     )  # fmt: skip
 
 
@@ -121,7 +137,8 @@ class PostgresProjects:
 
     async def add(self, project: Project) -> None:
         placeholders = ", ".join(
-            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17, 18) else f"${i}" for i in range(1, 19)
+            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17, 18, 19) else f"${i}"
+            for i in range(1, 20)
         )
         await self.connection.execute(
             f"INSERT INTO project ({_FIELDS}) VALUES ({placeholders})", *_columns(project)
@@ -135,7 +152,7 @@ class PostgresProjects:
 
     async def save(self, project: Project) -> bool:
         status = await self.connection.execute(
-            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $19",
+            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $20",
             *_columns(project),
             project.version - 1,
         )

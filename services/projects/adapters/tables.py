@@ -66,6 +66,7 @@ class ProjectRow(ProjectsTable, table=True):
     contract_awards: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     performance_reviews: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     scoping: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
+    local_views: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     updated_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
     )

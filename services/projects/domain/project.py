@@ -68,6 +68,17 @@ class PerformanceReview:
 
 
 @dataclass(frozen=True)
+class LocalView:
+    """A Local Children's Board's local intelligence on a project for its locality (Durham,
+    Section 3, "Local Children's Boards", responsibilities 1, 3 and 4)."""
+
+    locality: str
+    author: str
+    text: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class Project:
     project_id: uuid.UUID
     title: str
@@ -88,6 +99,7 @@ class Project:
     performance_reviews: tuple[PerformanceReview, ...] = ()
     scoping: dict[int, str] = field(default_factory=dict)
     """Answers to the Urbanham scoping questions, by question number."""
+    local_views: tuple[LocalView, ...] = ()
 
     @property
     def status(self) -> Status:

@@ -86,6 +86,7 @@ def _needs(p: Project, cited: Sequence[CitedNeed]) -> list[str]:
             ("Views of professionals", a.views_of_professionals),
         )
     lines += [f"Need cited: {n.need_key}{'' if n.open else ' (since resolved)'}" for n in cited]
+    lines += [f"Local Children's Board, {v.locality}: {v.text}" for v in p.local_views]
     return lines
 
 

@@ -31,6 +31,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", PROJECT + "/scoping", None),
     ("PATCH", PROJECT + "/scoping", {"answers": {"1": "the trust's"}}),
     ("GET", PROJECT + "/strategy", None),
+    ("POST", PROJECT + "/local-views", {"text": "Easington's view"}),
     ("GET", "/self-evaluations", None),
     ("POST", "/self-evaluations", {"as_of": "2026-03-31", "scores": [
         {"standard": n, "score": "2"} for n in range(1, 14)]}),
@@ -42,6 +43,8 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", PROJECT + "/performance-reviews", {"summary": "s", "rating": "red",
                                                 "reviewed_at": "2027-01-01T00:00:00Z"}),
 ]  # fmt: skip
+MEMBERS_WRITE = {PROJECT + "/local-views"}
+"""What a local board member may do to its own locality's projects."""
 PLATFORM = {"/healthz", "/readyz", "/metrics", "/livez"}
 """The process's own endpoints (shared/runtime.py), not the service's API."""
 OUTSIDERS = (Role.PROVIDER, Role.AGENCY_PUBLISHER, Role.OPERATOR)
@@ -101,7 +104,9 @@ async def test_every_endpoint_is_scoped(
             own = await call(
                 running, method, template.format(id=mine, year="2026-27"), body, member
             )
-            if method == "GET" and template != "/audit":
+            if template in MEMBERS_WRITE:
+                assert own.status_code == 201, (method, template, own.text)
+            elif method == "GET" and template != "/audit":
                 assert own.status_code == 200, (method, template)
             else:
                 assert own.status_code == 403, (method, template)

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.projects.application import facts, projects
+from services.projects.application import facts, local_views, projects
 from services.projects.application.config import ProjectsConfig
-from services.projects.application.errors import Conflict
+from services.projects.application.errors import Conflict, Forbidden
 from services.projects.application.ports import UnitOfWorkFactory
 from services.projects.domain.project import ContractAward, ReviewFlag
 from shared.auth import Role
@@ -65,3 +65,21 @@ async def test_an_edit_saying_the_project_was_reviewed_clears_its_flags(
         await uow.commit()
     assert cleared.status.value == "active"
     assert db.audit[-1].detail["cleared_review_flags"] is True
+
+
+async def test_a_local_board_speaks_for_its_own_localitys_projects_only(
+    uows: UnitOfWorkFactory, db: FakeDatabase
+) -> None:
+    """Durham, Section 3, "Local Children's Boards", responsibilities 1, 3 and 4."""
+    mine = project_at(db, 5, localities=("easington", "sedgefield"))
+    trust_wide = project_at(db, 5, localities=())
+    member = caller(Role.LOCAL_BOARD_MEMBER, locality="easington", name="lcb-chair")
+    view = local_views.LocalViewFields(text="Drop-ins after school, not in school hours")
+    async with uows() as uow:
+        shaped = await local_views.record_local_view(uow, member, mine.project_id, view)
+        with pytest.raises(Forbidden):
+            await local_views.record_local_view(uow, member, trust_wide.project_id, view)
+        await uow.commit()
+    [recorded] = shaped.local_views
+    assert (recorded.locality, recorded.author) == ("easington", "lcb-chair")
+    assert db.audit[-1].action == "local_view_recorded"

@@ -4,7 +4,7 @@ projection of what the needs service published.
 
 Revision ID: projects_0002
 Revises: projects_0001
-Create Date: 2026-11-29 19:47:44.446667
+Create Date: 2026-11-29 20:08:23.759770
 """
 
 import sqlalchemy as sa
@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("contract_awards", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("performance_reviews", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("scoping", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("local_views", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),

@@ -38,6 +38,13 @@ class PerformanceReviewView(BaseModel):
     reviewed_at: datetime
 
 
+class LocalViewView(BaseModel):
+    locality: str
+    author: str
+    text: str
+    recorded_at: datetime
+
+
 class ProjectView(BaseModel):
     project_id: uuid.UUID
     version: int = Field(description="Send it back as If-Match to change the project.")
@@ -60,6 +67,7 @@ class ProjectView(BaseModel):
     procurement_requested: bool
     contract_awards: list[ContractAwardView]
     performance_reviews: list[PerformanceReviewView]
+    local_views: list[LocalViewView] = Field(description="From the localities' boards.")
 
 
 class MissingView(BaseModel):
@@ -106,6 +114,7 @@ def project_view(p: Project, config: ProjectsConfig) -> ProjectView:
         procurement_requested=p.procurement_requested,
         contract_awards=[ContractAwardView(**vars(a)) for a in p.contract_awards],
         performance_reviews=[PerformanceReviewView(**vars(r)) for r in p.performance_reviews],
+        local_views=[LocalViewView(**vars(v)) for v in p.local_views],
     )
 
 
