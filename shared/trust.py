@@ -271,6 +271,36 @@ class DisclosureRule(_Frozen):
         return marker
 
 
+# --- Projects service: the commissioning calendar -------------------------------------
+
+
+class MonthWindow(_Frozen):
+    """Months of the year an activity runs in, inclusive; may wrap the year (September to
+    March)."""
+
+    from_month: int = Field(ge=1, le=12)
+    to_month: int = Field(ge=1, le=12)
+
+
+class CommissioningCalendar(_Frozen):
+    """When each activity of the cycle happens (Gateshead commissioning handbook, Activities
+    One to Four: Assess April-June, Plan July-September, Do September-March, Review
+    December-March; Durham, Section 4, aligns the cycle with the financial year). The cycle
+    year starts in the first month of Assess."""
+
+    assess: MonthWindow = MonthWindow(from_month=4, to_month=6)
+    plan: MonthWindow = MonthWindow(from_month=7, to_month=9)
+    do: MonthWindow = MonthWindow(from_month=9, to_month=3)
+    review: MonthWindow = MonthWindow(from_month=12, to_month=3)
+
+    def window(self, activity: CommissioningActivity) -> MonthWindow:
+        found: MonthWindow = getattr(self, activity.value)
+        return found
+
+
+# --- end of the projects service's block ----------------------------------------------
+
+
 class TrustConfig(_Frozen):
     """Everything that differs between Children's Trusts, validated as one document."""
 
@@ -283,6 +313,7 @@ class TrustConfig(_Frozen):
     procurement: ProcurementThresholds
     benchmark: BenchmarkSettings = BenchmarkSettings()
     disclosure: DisclosureRule = DisclosureRule()
+    commissioning_calendar: CommissioningCalendar = CommissioningCalendar()
 
     @field_validator("localities")
     @classmethod

@@ -3,7 +3,15 @@
 Importing this package registers every contract in `shared.contracts.registry.registry`.
 """
 
-from shared.contracts import needs, procurement
+from shared.contracts import needs, procurement, projects
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent, registry
 
-__all__ = ["Contract", "EventRegistry", "InvalidEvent", "needs", "procurement", "registry"]
+__all__ = [
+    "Contract",
+    "EventRegistry",
+    "InvalidEvent",
+    "needs",
+    "procurement",
+    "projects",
+    "registry",
+]

@@ -1,0 +1,72 @@
+"""Facts from later in the cycle, accepted by API until the procurement and monitoring
+services publish them: a contract awarded for the project's service, and performance
+reviews or escalations of it (Durham, Section 3, roles table "Procure new service",
+"Monitor contract")."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.projects.application.changes import store_change, visible_project
+from services.projects.application.errors import Conflict
+from services.projects.application.ports import ProjectsUnitOfWork
+from services.projects.domain.project import ContractAward, PerformanceReview, Project
+from shared.auth import Principal
+
+Short = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+
+
+class ContractAwarded(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    contract_ref: Short
+    provider: Short
+    value: Decimal = Field(ge=0, le=Decimal("1e12"), decimal_places=2)
+    awarded_at: AwareDatetime
+
+
+class PerformanceReviewed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    summary: Annotated[str, Field(min_length=1, max_length=4000, pattern=r"^[^\x00]*$")]
+    rating: Literal["red", "amber", "green"]
+    escalated: bool = False
+    reviewed_at: AwareDatetime
+
+
+async def record_contract_award(
+    uow: ProjectsUnitOfWork, principal: Principal, project_id: uuid.UUID, award: ContractAwarded
+) -> Project:
+    """Only a project whose stage-6 decision asked for procurement has a contract to award;
+    the same contract reference is taken once."""
+    project = await visible_project(uow, principal, project_id)
+    if not project.procurement_requested:
+        raise Conflict.of("project_id", "no procurement was requested for this project")
+    if any(a.contract_ref == award.contract_ref for a in project.contract_awards):
+        raise Conflict.of("contract_ref", f"contract {award.contract_ref!r} already recorded")
+    fact = ContractAward(award.contract_ref, award.provider, award.value, award.awarded_at)
+    changed = project.changed(contract_awards=(*project.contract_awards, fact))
+    detail = {"contract_ref": award.contract_ref, "provider": award.provider}
+    return await store_change(uow, principal, changed, "contract_awarded", detail=detail)
+
+
+async def record_performance_review(
+    uow: ProjectsUnitOfWork,
+    principal: Principal,
+    project_id: uuid.UUID,
+    review: PerformanceReviewed,
+) -> Project:
+    """A review needs a contract in place to review."""
+    project = await visible_project(uow, principal, project_id)
+    if not project.contract_awards:
+        raise Conflict.of("project_id", "no contract has been awarded for this project")
+    fact = PerformanceReview(review.summary, review.rating, review.escalated, review.reviewed_at)
+    changed = project.changed(performance_reviews=(*project.performance_reviews, fact))
+    detail = {"rating": review.rating, "escalated": review.escalated}
+    return await store_change(
+        uow, principal, changed, "performance_reviewed", reasons=review.summary, detail=detail
+    )

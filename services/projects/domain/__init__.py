@@ -1,0 +1,1 @@
+"""The projects domain: pure models and rules, no I/O."""

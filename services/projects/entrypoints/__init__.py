@@ -1,0 +1,1 @@
+"""Entry points of the projects service: HTTP routers and the needs-events consumer."""
