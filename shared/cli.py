@@ -6,7 +6,7 @@ import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -133,11 +133,28 @@ def _dlq_topic(kafka: KafkaSettings, topic: str) -> str:
     return name if name.startswith(kafka.topic_prefix) else kafka.topic(name)
 
 
+async def _start_or_explain(client: Any, kafka: KafkaSettings) -> None:
+    """Start a Kafka client, or stop with what to do (not a traceback) if the broker is
+    not where the settings say."""
+    from aiokafka.errors import KafkaConnectionError
+
+    try:
+        await client.start()
+    except KafkaConnectionError:
+        await client.stop()
+        typer.echo(
+            f"cannot reach the broker at {kafka.bootstrap_servers}: set "
+            "KAFKA_BOOTSTRAP_SERVERS to the Kafka address `commissioning up` printed",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
 async def _read_dead_letters(kafka: KafkaSettings, topic: str, limit: int) -> list[object]:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(**kafka.client_options(), group_id=None, enable_auto_commit=False)
-    await consumer.start()
+    await _start_or_explain(consumer, kafka)
     records: list[object] = []
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -248,7 +265,7 @@ async def _replay(
     records = await _read_dead_letters(kafka, name, 1_000_000)
     chosen = [r for r in records if replay_all or (r.partition, r.offset) in wanted]  # type: ignore[attr-defined]
     prod = producer(kafka, client_id="dlq-replay")
-    await prod.start()
+    await _start_or_explain(prod, kafka)
     try:
         for r in chosen:
             h = r.headers  # type: ignore[attr-defined]

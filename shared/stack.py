@@ -219,7 +219,11 @@ class Stack:
         say(f"  PostgreSQL   {env['DATABASE_URL']}")
         say(f"  Kafka        {env['KAFKA_BOOTSTRAP_SERVERS']}")
         say(f"  logs         {self.data_dir / 'logs'}")
-        say("  a token:     commissioning token --role jcu")
+        cli = Path(sys.executable).with_name("commissioning")
+        say(f"  a token:     {cli} token --role jcu")
+        say("  other commands (dlq, topics) against this broker and database:")
+        say(f"    export KAFKA_BOOTSTRAP_SERVERS={env['KAFKA_BOOTSTRAP_SERVERS']}")
+        say(f"    export DATABASE_URL={env['DATABASE_URL']}")
 
     def watch(self) -> int:
         """Supervise until Ctrl-C: restart whatever dies, infrastructure first."""

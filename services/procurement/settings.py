@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_ONLY_BID_KEY = base64.b64encode(b"development-only-bid-key-32bytes").decode()
@@ -18,6 +18,7 @@ class ProcurementSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PROCUREMENT_", extra="ignore")
 
     bid_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_BID_KEY)
+    environment: str = Field(default="development", validation_alias="COMMISSIONING_ENVIRONMENT")
     ocid_prefix: str = Field(
         default="ocds-unregistered", pattern=r"^ocds-[a-z0-9]{6,}$|^ocds-unregistered$"
     )
@@ -32,6 +33,18 @@ class ProcurementSettings(BaseSettings):
         if len(raw) != 32:
             raise ValueError("bid_key must decode to 32 bytes (AES-256)")
         return value
+
+    @model_validator(mode="after")
+    def _no_development_key_in_production(self) -> ProcurementSettings:
+        """The development key is in the source: with it, anyone holding a database copy
+        could open bids before close. Production refuses to start on it."""
+        production = self.environment.strip().lower() == "production"
+        if production and self.bid_key.get_secret_value() == DEVELOPMENT_ONLY_BID_KEY:
+            raise ValueError(
+                "PROCUREMENT_BID_KEY: the development-only bid key is refused in production; "
+                "set a random 32-byte key, base64-encoded, from a secret"
+            )
+        return self
 
     def bid_key_bytes(self) -> bytes:
         return base64.b64decode(self.bid_key.get_secret_value())

@@ -87,6 +87,10 @@ class TokenVerifier:
             raise TokenRejected(
                 f"bearer token issuer not accepted; expected {self.settings.issuer!r}"
             ) from error
+        except (OverflowError, ValueError, TypeError) as error:
+            # A signed token with an absurd exp/iat/nbf (e.g. 10**30) overflows PyJWT's
+            # date handling: the caller's fault, never a 500.
+            raise TokenRejected("bearer token has a time claim out of range") from error
         except jwt.PyJWTError as error:
             rule = next(
                 (rule for kind, rule in _JWT_ERROR_RULES if isinstance(error, kind)),
@@ -98,7 +102,10 @@ class TokenVerifier:
 
     def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
         """A token may live at most `max_token_lifetime` from its issue (exp - iat)."""
-        lifetime = timedelta(seconds=float(claims["exp"]) - float(claims["iat"]))
+        try:
+            lifetime = timedelta(seconds=float(claims["exp"]) - float(claims["iat"]))
+        except (OverflowError, ValueError, TypeError) as error:
+            raise TokenRejected("bearer token has a time claim out of range") from error
         longest = self.settings.max_token_lifetime
         if lifetime > longest:
             raise TokenRejected(

@@ -197,10 +197,11 @@ async def visible_assessments(
 async def visible_assessment(
     uow: NeedsUnitOfWork, principal: Principal, assessment_id: uuid.UUID
 ) -> NeedsAssessment:
+    """An assessment of a locality the caller may not see is answered as absent (404), so
+    its id's existence is not confirmed either."""
     found = await uow.assessments.get(assessment_id)
-    if found is None:
+    if found is None or (
+        found.locality is not None and not principal.can_see_locality(found.locality)
+    ):
         raise NotFound("assessment_id", f"no needs assessment {assessment_id}")
-    if found.locality is not None and not principal.can_see_locality(found.locality):
-        rule = f"a local board member sees locality {principal.locality!r} only"
-        raise Forbidden([Problem("area", rule)])
     return found

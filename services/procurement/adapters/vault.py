@@ -3,7 +3,9 @@
 Each tender has its own random 256-bit data key; it is stored wrapped (AES-GCM under the
 service's key-encryption key, from the ``PROCUREMENT_BID_KEY`` setting/secret) and in the
 clear only after close. Every sealed value is ``nonce (12 bytes) || ciphertext+tag``; the
-associated data binds a bid to its tender and provider.
+associated data binds a bid to its tender and provider. Plaintexts (JSON documents) are
+padded with trailing spaces to a multiple of ``PAD_BYTES`` before sealing, so the stored
+length does not give away the length of a price or a proposal before close.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
+PAD_BYTES = 1024
 WRAP_AAD = b"procurement/tender-data-key"
 
 
@@ -33,8 +36,10 @@ class AesGcmVault:
         return self._kek.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], WRAP_AAD)
 
     def seal(self, key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+        """Seal a JSON document; trailing spaces pad it (JSON ignores them)."""
+        padded = plaintext + b" " * (-len(plaintext) % PAD_BYTES)
         nonce = os.urandom(NONCE_BYTES)
-        return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+        return nonce + AESGCM(key).encrypt(nonce, padded, aad)
 
     def open(self, key: bytes, sealed: bytes, aad: bytes) -> bytes:
         return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], aad)

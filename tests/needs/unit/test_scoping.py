@@ -105,7 +105,7 @@ async def test_a_board_member_lists_and_downloads_only_assessments_they_may_see(
         assert {a.area_code for a in listed} == {TRUST, "easington"}
         assert len(await queries.visible_assessments(uow, config, JCU)) == 3
         assert await queries.visible_assessment(uow, EASINGTON_BOARD, own.assessment_id) == own
-        with pytest.raises(queries.Forbidden):
+        with pytest.raises(queries.NotFound):
             await queries.visible_assessment(uow, EASINGTON_BOARD, other.assessment_id)
         with pytest.raises(queries.NotFound):
             await queries.visible_assessment(uow, EASINGTON_BOARD, uuid.uuid4())

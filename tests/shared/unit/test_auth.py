@@ -110,6 +110,18 @@ class TestSharedSecretTokens:
             trust="county-durham",
         )
 
+    @pytest.mark.parametrize(
+        "times",
+        [{"exp": 10**30}, {"iat": -(10**20)}, {"iat": -1e308, "exp": 1e308}],
+        ids=["exp-10e30", "iat-far-past", "infinite-span"],
+    )
+    def test_a_signed_token_with_a_time_claim_out_of_range_is_rejected(
+        self, times: dict[str, Any]
+    ) -> None:
+        token = _hs256({**_claims(), **times}, secret=SETTINGS.secret.get_secret_value())
+
+        assert _rejection(self.verifier, token) == "bearer token has a time claim out of range"
+
     def test_an_expired_token_is_rejected_as_expired(self) -> None:
         token = mint_token(
             SETTINGS,
