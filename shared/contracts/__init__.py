@@ -3,7 +3,7 @@
 Importing this package registers every contract in `shared.contracts.registry.registry`.
 """
 
-from shared.contracts import needs
+from shared.contracts import monitoring, needs
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent, registry
 
-__all__ = ["Contract", "EventRegistry", "InvalidEvent", "needs", "registry"]
+__all__ = ["Contract", "EventRegistry", "InvalidEvent", "monitoring", "needs", "registry"]

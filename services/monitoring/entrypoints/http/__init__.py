@@ -1,0 +1,16 @@
+"""The monitoring service's HTTP API, one router per resource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from services.monitoring.entrypoints.http import alerts, contracts, returns
+from services.monitoring.entrypoints.http.deps import Wiring
+
+
+def build_routers(wiring: Wiring) -> list[APIRouter]:
+    return [
+        contracts.build_router(wiring),
+        returns.build_router(wiring),
+        alerts.build_router(wiring),
+    ]
