@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ class ServiceDefinition:
     """The service's own tables (the backbone's are added): what its migrations must build."""
     routers: Callable[[ServiceContext], Sequence[Any]] = lambda _ctx: ()
     consumers: Sequence[ConsumerSpec] = ()
+    background: Sequence[Callable[[ServiceContext, asyncio.Event], Coroutine[Any, Any, None]]] = ()
+    """Loops the service runs beside its consumers until the event is set (e.g. a clock)."""
 
 
 @dataclass
@@ -126,6 +128,7 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
         stop = asyncio.Event()
         tasks = [asyncio.create_task(ctx.relay.run(stop), name="outbox-relay")]
         tasks += [asyncio.create_task(c.run(stop), name=c.name) for c in ctx.consumers]
+        tasks += [asyncio.create_task(job(ctx, stop)) for job in definition.background]
         # Long-lived start-up objects need no more GC scans (bench/README.md: 15-40% on
         # the consumer's hot path).
         gc.freeze()

@@ -1,35 +1,93 @@
-"""The contract monitoring service process (the Review stage)."""
+"""The contract monitoring service process (the Review stage): its composition root."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from services.monitoring.adapters.channels import PostgresDeliveryQueue, StandardWebhookSender
 from services.monitoring.adapters.tables import metadata
 from services.monitoring.adapters.unit_of_work import (
     PostgresMonitoringUnitOfWork,
     unit_of_work_factory,
 )
-from services.monitoring.application.evaluation import system_clock
+from services.monitoring.application.alerting import check_missing_returns
+from services.monitoring.application.delivery import RetryPolicy, deliver_due
+from services.monitoring.application.evaluation import Clock, system_clock
+from services.monitoring.entrypoints.background import supervised
 from services.monitoring.entrypoints.consumers import when_returns_are_submitted
 from services.monitoring.entrypoints.http import build_routers
 from services.monitoring.entrypoints.http.deps import Wiring
+from services.monitoring.settings import MonitoringSettings
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
 from shared.topics import PERFORMANCE_RETURNS
 
 
+def clock_of(ctx: ServiceContext) -> Clock:
+    """The wall clock, unless a test has set `ctx.state["clock"]` to move time on."""
+
+    def now() -> datetime:
+        found = ctx.state.get("clock", system_clock)
+        return found()  # type: ignore[no-any-return]
+
+    return now
+
+
 def routers(ctx: ServiceContext) -> Sequence[Any]:
     """The composition root of the HTTP side: routers over PostgreSQL units of work."""
-    wiring = Wiring(ctx.trust, unit_of_work_factory(ctx.unit_of_work), system_clock)
+    wiring = Wiring(
+        ctx.trust,
+        unit_of_work_factory(ctx.unit_of_work),
+        clock_of(ctx),
+        MonitoringSettings().stream_poll_seconds,
+    )
     return build_routers(wiring)
 
 
 def performance_returns(ctx: ServiceContext) -> BatchHandler:
     return when_returns_are_submitted(
-        ctx.trust.monitoring, system_clock, PostgresMonitoringUnitOfWork
+        ctx.trust.monitoring, clock_of(ctx), PostgresMonitoringUnitOfWork
     )
+
+
+async def missing_returns_clock(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Looks for returns missing after their due date plus grace."""
+    open_unit_of_work = unit_of_work_factory(ctx.unit_of_work)
+
+    async def round_() -> int:
+        async with open_unit_of_work() as uow:
+            await check_missing_returns(uow, ctx.trust.monitoring, clock_of(ctx))
+            await uow.commit()
+        return 0
+
+    await supervised("missing-returns", MonitoringSettings().missing_check_seconds, stop, round_)
+
+
+async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Works the delivery outbox until the service stops."""
+    settings = MonitoringSettings()
+    policy = RetryPolicy(
+        settings.webhook_backoff_seconds,
+        settings.webhook_backoff_cap_seconds,
+        settings.webhook_max_attempts,
+    )
+    queue = PostgresDeliveryQueue(ctx.db)
+    rng = random.Random()
+    async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
+        sender = StandardWebhookSender(client)
+        await supervised(
+            "webhooks",
+            settings.webhook_poll_seconds,
+            stop,
+            lambda: deliver_due(queue, sender, policy, rng),
+        )
 
 
 definition = ServiceDefinition(
@@ -50,4 +108,5 @@ definition = ServiceDefinition(
             handler=performance_returns,
         )
     ],
+    background=[missing_returns_clock, webhook_dispatcher],
 )

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, DateTime, Index, Text, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -99,4 +99,64 @@ class AuditEntryRow(MonitoringTable, table=True):
     detail: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+
+
+class AlertFeedRow(MonitoringTable, table=True):
+    """Every alert event in the order committed, with its audience: the source of the live
+    stream (its `seq` is the SSE event id) and of webhook deliveries."""
+
+    __tablename__ = "alert_feed"
+    __table_args__ = (Index("alert_feed_by_audience", "audience", "locality", "seq"),)
+
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    event_id: uuid.UUID = Field(sa_column_kwargs={"unique": True})
+    event_type: str = Field(sa_type=Text)
+    audience: str = Field(sa_type=Text)
+    locality: str | None = Field(default=None, sa_type=Text)
+    severity: str = Field(sa_type=Text)
+    body: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    recorded_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+
+
+class WebhookSubscriptionRow(MonitoringTable, table=True):
+    """A board's webhook: its audience (and locality for a local board) and filters."""
+
+    __tablename__ = "webhook_subscription"
+
+    subscription_id: uuid.UUID = Field(primary_key=True)
+    audience: str = Field(sa_type=Text)
+    locality: str | None = Field(default=None, sa_type=Text)
+    severities: list[str] = Field(sa_column=Column(ARRAY(Text), nullable=False))
+    url: str = Field(sa_type=Text)
+    secret: str = Field(sa_type=Text)
+    created_by: str = Field(sa_type=Text)
+    created_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+
+
+class WebhookDeliveryRow(MonitoringTable, table=True):
+    """The delivery outbox: one row per subscription per alert event, written in the same
+    transaction as the alert, so no alert is lost across restarts."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "feed_seq", name="webhook_delivery_once"),
+        Index("webhook_delivery_due", "state", "next_attempt_at"),
+    )
+
+    delivery_id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    subscription_id: uuid.UUID
+    feed_seq: int = Field(sa_type=BigInteger)
+    state: str = Field(sa_type=Text)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    )
+    last_error: str | None = Field(default=None, sa_type=Text)
+    delivered_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )

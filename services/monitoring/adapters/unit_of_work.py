@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from pydantic import BaseModel
 
+from services.monitoring.adapters.channels import PostgresAlertFeed, PostgresSubscriptions
 from services.monitoring.adapters.repository import (
     PostgresAlerts,
     PostgresAudit,
@@ -15,11 +16,13 @@ from services.monitoring.adapters.repository import (
     PostgresReturns,
 )
 from services.monitoring.application.ports import (
+    AlertFeed,
     AlertRepository,
     AuditRepository,
     ContractRepository,
     MonitoringUnitOfWork,
     ReturnRepository,
+    SubscriptionRepository,
 )
 from shared.envelope import Envelope
 from shared.unit_of_work import UnitOfWork
@@ -34,6 +37,8 @@ class PostgresMonitoringUnitOfWork:
         self.returns: ReturnRepository = PostgresReturns(platform.connection)
         self.alerts: AlertRepository = PostgresAlerts(platform.connection)
         self.audit: AuditRepository = PostgresAudit(platform.connection)
+        self.feed: AlertFeed = PostgresAlertFeed(platform.connection)
+        self.subscriptions: SubscriptionRepository = PostgresSubscriptions(platform.connection)
 
     def publish(
         self,

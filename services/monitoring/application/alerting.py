@@ -9,7 +9,12 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from services.monitoring.application.evaluation import Clock, raise_alert, step_recorded
+from services.monitoring.application.evaluation import (
+    Clock,
+    announce,
+    raise_alert,
+    step_recorded,
+)
 from services.monitoring.application.ports import AuditEntry, MonitoringUnitOfWork
 from services.monitoring.application.problems import Conflict, Problem
 from services.monitoring.application.scoping import visible_alert
@@ -38,11 +43,7 @@ async def record_step(
         raise Conflict([Problem("state", str(refused))]) from None
     now = clock()
     await uow.alerts.save(moved)
-    uow.publish(
-        step_recorded(moved, principal.subject, note, now),
-        subject=moved.locality or "trust-wide",
-        locality=moved.locality,
-    )
+    await announce(uow, step_recorded(moved, principal.subject, note, now), moved)
     await uow.audit.record(
         AuditEntry(
             principal.subject,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from services.monitoring.application.ports import MonitoringUnitOfWork
 from services.monitoring.domain.alerts import (
+    TRUST_WIDE_KEY,
     Finding,
-    alert_key,
     audience_of,
     escalation,
     kpi_findings,
@@ -92,13 +92,27 @@ async def raise_alert(
     )
     if not await uow.alerts.add(alert):
         return None
+    await announce(uow, alert_raised(alert), alert, caused_by)
+    return alert
+
+
+async def announce(
+    uow: MonitoringUnitOfWork,
+    payload: AlertRaised | AlertStepRecorded,
+    alert: Alert,
+    caused_by: Envelope | None = None,
+) -> None:
+    """Every channel from one transaction: the alerts topic (keyed by locality, so each
+    locality's alerts stay in order), the live feed, and the webhook delivery outbox."""
     uow.publish(
-        alert_raised(alert),
-        subject=alert_key(contract),
-        locality=contract.locality,
+        payload,
+        subject=alert.locality or TRUST_WIDE_KEY,
+        locality=alert.locality,
         caused_by=caused_by,
     )
-    return alert
+    await uow.feed.append(
+        payload, audience=alert.audience, locality=alert.locality, severity=alert.severity
+    )
 
 
 async def assess(
@@ -153,12 +167,8 @@ async def _escalate_after_plan(
         if alert.state is AlertState.PLAN_AGREED:
             escalated = replace(alert, state=AlertState.ESCALATED)
             await uow.alerts.save(escalated)
-            uow.publish(
-                step_recorded(escalated, "system", f"escalated as {raised.alert_id}", now),
-                subject=alert_key(contract),
-                locality=contract.locality,
-                caused_by=caused_by,
-            )
+            note = f"escalated as {raised.alert_id}"
+            await announce(uow, step_recorded(escalated, "system", note, now), escalated, caused_by)
 
 
 def step_recorded(alert: Alert, by: str, note: str | None, now: datetime) -> AlertStepRecorded:

@@ -95,6 +95,69 @@ class AuditRepository(Protocol):
     async def find(self, subject: str | None) -> list[AuditEntry]: ...
 
 
+@dataclass(frozen=True)
+class FeedEntry:
+    """An alert event as the channels carry it: `seq` orders it (and is its SSE id)."""
+
+    seq: int
+    event_id: uuid.UUID
+    event_type: str
+    audience: Audience
+    locality: str | None
+    severity: str
+    body: dict[str, Any]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A board's webhook. A local board's is pinned to its locality; `severities` empty
+    means every severity."""
+
+    subscription_id: uuid.UUID
+    audience: Audience
+    locality: str | None
+    severities: tuple[str, ...]
+    url: str
+    secret: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One alert event due to one webhook."""
+
+    delivery_id: int
+    subscription: Subscription
+    entry: FeedEntry
+    attempts: int
+
+
+class AlertFeed(Protocol):
+    async def append(
+        self, payload: BaseModel, *, audience: Audience, locality: str | None, severity: str
+    ) -> None:
+        """Record an alert event and queue it for every matching webhook, in the same
+        transaction as the alert (the delivery outbox)."""
+
+    async def after(
+        self, seq: int, *, audiences: Sequence[Audience], locality: str | None, limit: int
+    ) -> list[FeedEntry]:
+        """Entries after `seq` for the audiences; LOCAL_BOARD only of `locality`."""
+
+
+class SubscriptionRepository(Protocol):
+    async def add(self, subscription: Subscription) -> None: ...
+
+    async def find(self, audience: Audience | None, locality: str | None) -> list[Subscription]:
+        """Subscriptions of an audience (a local board's: of its locality); None: all."""
+
+    async def get(self, subscription_id: uuid.UUID) -> Subscription | None: ...
+
+    async def redrive(self, subscription_id: uuid.UUID) -> int:
+        """Put its parked deliveries back in the queue; how many."""
+
+
 class MonitoringUnitOfWork(Protocol):
     """One transaction over the repositories and the events published with it."""
 
@@ -110,6 +173,12 @@ class MonitoringUnitOfWork(Protocol):
     @property
     def audit(self) -> AuditRepository: ...
 
+    @property
+    def feed(self) -> AlertFeed: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
     def publish(
         self,
         payload: BaseModel,
@@ -123,3 +192,20 @@ class MonitoringUnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[MonitoringUnitOfWork]]
+
+
+class DeliveryQueue(Protocol):
+    """The webhook delivery outbox, worked outside any request (its own transactions)."""
+
+    async def claim(self, limit: int, lease_seconds: float) -> list[Delivery]:
+        """Due deliveries, leased so that no other worker sends them meanwhile."""
+
+    async def delivered(self, delivery_id: int) -> None: ...
+
+    async def failed(self, delivery_id: int, *, error: str, retry_in_seconds: float | None) -> None:
+        """Record a failure; retry after the delay, or park it (None)."""
+
+
+class WebhookSender(Protocol):
+    async def send(self, subscription: Subscription, entry: FeedEntry) -> str | None:
+        """POST the signed event; None on a 2xx, otherwise why it failed."""

@@ -75,8 +75,66 @@ def upgrade() -> None:
         """
     )
     op.execute("CREATE INDEX audit_entry_by_subject ON audit_entry (subject)")
+    _channels()
+
+
+def _channels() -> None:
+    # The alert feed (SSE ids) and the webhook delivery outbox, written with the alert.
+    op.execute(
+        """
+        CREATE TABLE alert_feed (
+            seq bigserial PRIMARY KEY,
+            event_id uuid NOT NULL UNIQUE,
+            event_type text NOT NULL,
+            audience text NOT NULL,
+            locality text,
+            severity text NOT NULL,
+            body jsonb NOT NULL,
+            recorded_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
+    )
+    op.execute("CREATE INDEX alert_feed_by_audience ON alert_feed (audience, locality, seq)")
+    op.execute(
+        """
+        CREATE TABLE webhook_subscription (
+            subscription_id uuid PRIMARY KEY,
+            audience text NOT NULL,
+            locality text,
+            severities text[] NOT NULL,
+            url text NOT NULL,
+            secret text NOT NULL,
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now()
+        )
+        """
+    )
+    op.execute(
+        """
+        CREATE TABLE webhook_delivery (
+            delivery_id bigserial PRIMARY KEY,
+            subscription_id uuid NOT NULL,
+            feed_seq bigint NOT NULL,
+            state text NOT NULL,
+            attempts integer NOT NULL,
+            next_attempt_at timestamptz NOT NULL DEFAULT now(),
+            last_error text,
+            delivered_at timestamptz,
+            CONSTRAINT webhook_delivery_once UNIQUE (subscription_id, feed_seq)
+        )
+        """
+    )
+    op.execute("CREATE INDEX webhook_delivery_due ON webhook_delivery (state, next_attempt_at)")
 
 
 def downgrade() -> None:
-    for table in ("audit_entry", "alert", "performance_return", "monitored_contract"):
+    for table in (
+        "webhook_delivery",
+        "webhook_subscription",
+        "alert_feed",
+        "audit_entry",
+        "alert",
+        "performance_return",
+        "monitored_contract",
+    ):
         op.execute(f"DROP TABLE {table}")

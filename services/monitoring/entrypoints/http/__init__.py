@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.monitoring.entrypoints.http import alerts, contracts, returns
+from services.monitoring.entrypoints.http import alerts, contracts, returns, subscriptions
 from services.monitoring.entrypoints.http.deps import Wiring
 
 
@@ -12,5 +12,6 @@ def build_routers(wiring: Wiring) -> list[APIRouter]:
     return [
         contracts.build_router(wiring),
         returns.build_router(wiring),
+        subscriptions.build_router(wiring),  # before alerts: /alerts/stream is not an alert id
         alerts.build_router(wiring),
     ]

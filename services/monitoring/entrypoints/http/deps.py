@@ -14,3 +14,4 @@ class Wiring:
     trust: TrustConfig
     unit_of_work: UnitOfWorkFactory
     clock: Clock
+    stream_poll_seconds: float = 0.05
