@@ -22,9 +22,11 @@ STEPS = {
 }
 
 
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
 def build_router(wiring: Wiring) -> APIRouter:
     router = APIRouter(prefix="/monitoring", tags=["alerts"])
-    Caller = Annotated[Principal, Depends(current_principal)]
 
     @router.get(
         "/alerts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -57,9 +58,11 @@ class Redriven(BaseModel):
     deliveries: int
 
 
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
 def build_router(wiring: Wiring) -> APIRouter:
     router = APIRouter(prefix="/monitoring", tags=["subscriptions"])
-    Caller = Annotated[Principal, Depends(current_principal)]
 
     @router.post(
         "/webhooks",
@@ -133,7 +136,9 @@ def build_router(wiring: Wiring) -> APIRouter:
                 )
             for entry in found:
                 after = entry.seq
-                yield ServerSentEvent(data=entry.body, event=entry.event_type, id=str(entry.seq))
+                yield ServerSentEvent(
+                    data=json.dumps(entry.body), event=entry.event_type, id=str(entry.seq)
+                )
             if not found:
                 await asyncio.sleep(wiring.stream_poll_seconds)
 
