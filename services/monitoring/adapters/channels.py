@@ -19,6 +19,10 @@ from shared.contracts.registry import registry
 from shared.db import Database
 
 
+FEED_LOCK = 0x6D6F6E5F66656564
+"""Advisory lock key held by a transaction appending to the alert feed ("mon_feed")."""
+
+
 def _entry(row: asyncpg.Record) -> FeedEntry:
     return FeedEntry(
         seq=row["seq"],
@@ -51,6 +55,9 @@ class PostgresAlertFeed:
     async def append(
         self, payload: BaseModel, *, audience: Audience, locality: str | None, severity: str
     ) -> None:
+        # Serialise writers until commit, so that feed order is commit order: a reader
+        # resuming after seq N can then never miss an entry below N committed later.
+        await self.connection.execute("SELECT pg_advisory_xact_lock($1)", FEED_LOCK)
         seq = await self.connection.fetchval(
             "INSERT INTO alert_feed (event_id, event_type, audience, locality, severity, body) "
             "VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
@@ -173,12 +180,14 @@ class PostgresDeliveryQueue:
             for r in sorted(rows, key=lambda r: r["feed_seq"])
         ]
 
-    async def delivered(self, delivery_id: int) -> None:
+    async def delivered(self, delivery_ids: Sequence[int]) -> None:
+        if not delivery_ids:
+            return
         pool = await self.db.pool()
         await pool.execute(
             "UPDATE webhook_delivery SET state = 'delivered', delivered_at = now() "
-            "WHERE delivery_id = $1",
-            delivery_id,
+            "WHERE delivery_id = ANY($1::bigint[])",
+            list(delivery_ids),
         )
 
     async def failed(self, delivery_id: int, *, error: str, retry_in_seconds: float | None) -> None:

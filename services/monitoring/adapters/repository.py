@@ -72,6 +72,11 @@ class PostgresReturns:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
 
+    async def lock(self, contract_id: str) -> None:
+        await self.connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('monitoring.return:' || $1))", contract_id
+        )
+
     async def add(self, performance_return: PerformanceReturn, *, via: str) -> StoreOutcome:
         ret = performance_return
         inserted = await self.connection.fetchval(

@@ -36,16 +36,14 @@ async def deliver_due(
 ) -> int:
     """Send what is due, concurrently; returns how many were attempted."""
     due = await queue.claim(batch, lease_seconds=30)
-
-    async def one(delivery_id: int, attempts: int, error: str | None) -> None:
-        if error is None:
-            await queue.delivered(delivery_id)
-        else:
-            await queue.failed(
-                delivery_id, error=error, retry_in_seconds=policy.delay(attempts + 1, rng)
-            )
-
+    if not due:
+        return 0
     results = await asyncio.gather(*(sender.send(d.subscription, d.entry) for d in due))
+    await queue.delivered(
+        [d.delivery_id for d, error in zip(due, results, strict=True) if not error]
+    )
     for delivery, error in zip(due, results, strict=True):
-        await one(delivery.delivery_id, delivery.attempts, error)
+        if error is not None:
+            delay = policy.delay(delivery.attempts + 1, rng)
+            await queue.failed(delivery.delivery_id, error=error, retry_in_seconds=delay)
     return len(due)

@@ -117,14 +117,16 @@ async def announce(
 
 async def assess(
     contract: MonitoredContract,
+    period: str,
     uow: MonitoringUnitOfWork,
     rules: MonitoringRules,
     clock: Clock,
     *,
     caused_by: Envelope | None = None,
 ) -> Rag:
-    """The contract's status at its latest period; raises the alerts its rules find."""
-    current = await uow.returns.current(contract.contract_id)
+    """The contract's status at `period` (the return's); raises the alerts its rules find
+    there, so a late return or a correction is judged at its own period."""
+    current = [r for r in await uow.returns.current(contract.contract_id) if r.period <= period]
     latest = current[-1]
     now = clock()
     for kpi in contract.kpis:

@@ -62,6 +62,10 @@ class ContractRepository(Protocol):
 
 
 class ReturnRepository(Protocol):
+    async def lock(self, contract_id: str) -> None:
+        """Serialise returns for the contract until the unit of work ends, so that each
+        assessment sees every return committed before it."""
+
     async def add(self, performance_return: PerformanceReturn, *, via: str) -> StoreOutcome: ...
 
     async def current(self, contract_id: str) -> list[PerformanceReturn]:
@@ -200,7 +204,7 @@ class DeliveryQueue(Protocol):
     async def claim(self, limit: int, lease_seconds: float) -> list[Delivery]:
         """Due deliveries, leased so that no other worker sends them meanwhile."""
 
-    async def delivered(self, delivery_id: int) -> None: ...
+    async def delivered(self, delivery_ids: Sequence[int]) -> None: ...
 
     async def failed(self, delivery_id: int, *, error: str, retry_in_seconds: float | None) -> None:
         """Record a failure; retry after the delay, or park it (None)."""

@@ -80,6 +80,7 @@ async def submit_return(
     """Accept a return: `provider` is the caller's provider scope (None for Kafka, where the
     record's provider_id must match the contract's)."""
     contract = check(await uow.contracts.get(ret.contract_id), ret, provider)
+    await uow.returns.lock(ret.contract_id)
     outcome = await uow.returns.add(ret, via=via)
     if outcome is StoreOutcome.CONFLICT:
         raise Conflict(
@@ -93,7 +94,7 @@ async def submit_return(
         )
     if outcome is StoreOutcome.DUPLICATE:
         return outcome
-    status = await assess(contract, uow, rules, clock, caused_by=caused_by)
+    status = await assess(contract, ret.period, uow, rules, clock, caused_by=caused_by)
     accepted = PerformanceReturnAccepted(
         contract_id=ret.contract_id,
         provider_id=ret.provider_id,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class Receiver:
     received: dict[str, dict[str, Any]] = field(default_factory=dict)
     attempts: int = 0
     rejected: int = 0
+    arrival_times: list[float] = field(default_factory=list)
 
     async def handle(self, request: Request) -> Response:
         self.attempts += 1
@@ -84,7 +86,9 @@ class Receiver:
         except Exception:
             self.rejected += 1
             return Response(status_code=400)
-        self.received[request.headers["webhook-id"]] = payload
+        if request.headers["webhook-id"] not in self.received:
+            self.received[request.headers["webhook-id"]] = payload
+            self.arrival_times.append(time.perf_counter())
         return Response(status_code=204)
 
     def alert_ids(self) -> set[str]:
@@ -153,7 +157,7 @@ class RunningMonitoring:
     def kafka(self) -> KafkaSettings:
         return self.settings.kafka
 
-    def token(self, *roles: Role | str, **scope: str) -> dict[str, str]:
+    def token(self, *roles: Role | str, **scope: Any) -> dict[str, str]:
         token = mint_token(self.settings.auth(TRUST), "tester", roles, **scope)
         return {"Authorization": f"Bearer {token}"}
 

@@ -54,6 +54,9 @@ class FakeReturns:
     def __init__(self) -> None:
         self.held: list[StoredReturn] = []
 
+    async def lock(self, contract_id: str) -> None:
+        return None
+
     async def add(self, performance_return: PerformanceReturn, *, via: str) -> StoreOutcome:
         r = performance_return
         for s in self.held:

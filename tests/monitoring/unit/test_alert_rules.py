@@ -5,6 +5,7 @@ framework, section 3, PPDG duties 4-5 and CEB duties 7 and 9; Medway, paragraph 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from services.monitoring.domain.alerts import kpi_findings, recommendation
@@ -16,7 +17,7 @@ from tests.monitoring.unit.fakes import attendance_kpi, local_contract
 RULES = MonitoringRules()
 
 
-def rules_found(series: list[tuple[str, float]], rules: MonitoringRules = RULES) -> set[str]:
+def rules_found(series: Sequence[tuple[str, float]], rules: MonitoringRules = RULES) -> set[str]:
     return {f.rule.value for f in kpi_findings(attendance_kpi(), series, rules)}
 
 

@@ -182,3 +182,12 @@ async def test_missing_returns_are_alerted_once(trust: TrustConfig) -> None:
     raised = await check_missing_returns(uow, RULES, clock)
     assert [a.period for a in raised] == ["2025-06", "2025-07"]
     assert await check_missing_returns(uow, RULES, clock) == []
+
+
+async def test_a_late_return_is_judged_at_its_own_period(trust: TrustConfig) -> None:
+    uow = await monitored(trust)
+    await submit(uow, a_return("2025-04", 95), a_return("2025-06", 95))
+    await submit(uow, a_return("2025-05", 70))  # May's return arrives after June's
+    (red,) = uow.of_type(AlertRaised)
+    assert (red.rule, red.period) == ("kpi_red", "2025-05")
+    assert uow.of_type(PerformanceReturnAccepted)[-1].contract_status is Rag.RED
