@@ -18,7 +18,6 @@ from shared.contracts.monitoring import Audience
 from shared.contracts.registry import registry
 from shared.db import Database
 
-
 FEED_LOCK = 0x6D6F6E5F66656564
 """Advisory lock key held by a transaction appending to the alert feed ("mon_feed")."""
 

@@ -78,6 +78,14 @@ async def test_scoping_and_refusals(
         trail = (await call(m, "GET", f"/monitoring/audit?subject={CONTRACT}", officer)).json()
         assert [e["action"] for e in trail] == ["return accepted", "contract registered"]
 
+        report = await call(m, "GET", "/monitoring/reports/annual/2025", officer)
+        assert report.status_code == 200 and "<svg" in report.text
+        csv = await call(m, "GET", "/monitoring/reports/annual/2025/csv", officer)
+        assert csv.headers["content-type"].startswith("text/csv")
+        for url in ("/monitoring/reports/annual/2025", "/monitoring/reports/annual/2025/csv"):
+            assert (await call(m, "GET", url, easington)).status_code == 403
+            assert (await call(m, "GET", url, provider)).status_code == 403
+
         hook = {"url": "http://127.0.0.1:9/x"}
         made = (await call(m, "POST", "/monitoring/webhooks", easington, hook)).json()
         assert (await call(m, "GET", "/monitoring/webhooks", derwentside)).json() == []

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.monitoring.entrypoints.http import alerts, contracts, returns, subscriptions
+from services.monitoring.entrypoints.http import (
+    alerts,
+    contracts,
+    reports,
+    returns,
+    subscriptions,
+)
 from services.monitoring.entrypoints.http.deps import Wiring
 
 
@@ -14,4 +20,5 @@ def build_routers(wiring: Wiring) -> list[APIRouter]:
         returns.build_router(wiring),
         subscriptions.build_router(wiring),  # before alerts: /alerts/stream is not an alert id
         alerts.build_router(wiring),
+        reports.build_router(wiring),
     ]
