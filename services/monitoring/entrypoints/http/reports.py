@@ -23,13 +23,13 @@ def build_router(wiring: Wiring) -> APIRouter:
     @router.get(
         "/annual/{year}",
         summary="Annual performance report (HTML, trust-wide roles)",
-        response_class=HTMLResponse,
+        response_class=Response,  # errors are JSON: only the 200 is HTML
         responses={
             200: {"content": {"text/html": {"schema": {"type": "string"}}}},
             **errors(*AUTHENTICATED, 422),
         },
     )
-    async def annual_html(year: Year, principal: Caller) -> HTMLResponse:
+    async def annual_html(year: Year, principal: Caller) -> Response:
         with refusals_as_http():
             async with wiring.unit_of_work() as uow:
                 report = await annual_report(uow, principal, year)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Request
+from fastapi import APIRouter, Body, Depends, Header, Request, Response
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -108,7 +108,7 @@ def build_router(wiring: Wiring) -> APIRouter:
     @router.get(
         "/alerts/stream",
         summary="Live alerts for the caller's boards (SSE); resumes after Last-Event-ID",
-        response_class=EventSourceResponse,
+        response_class=Response,  # errors are JSON: only the 200 is an event stream
         responses={
             200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
             **errors(*AUTHENTICATED, 422),
@@ -118,7 +118,7 @@ def build_router(wiring: Wiring) -> APIRouter:
         request: Request,
         principal: Caller,
         last_event_id: Annotated[int, Header(alias="Last-Event-ID", ge=0)] = 0,
-    ) -> EventSourceResponse:
+    ) -> Response:
         audiences = sorted(alert_audiences(principal))
         locality = None
         if principal.has_any(Role.LOCAL_BOARD_MEMBER) and Audience.LOCAL_BOARD not in audiences:
