@@ -120,7 +120,9 @@ async def run(args: argparse.Namespace, database_url: str, bootstrap: str) -> No
         async with (
             served(receivers_app(receivers)) as hooks,
             served(app) as url,
-            httpx.AsyncClient(base_url=url, timeout=60) as client,
+            httpx.AsyncClient(
+                base_url=url, timeout=60, limits=httpx.Limits(max_connections=400)
+            ) as client,
         ):
 
             def token(*roles: Role, **scope: Any) -> dict[str, str]:
@@ -171,6 +173,7 @@ async def send_steadily(
     total = int(args.rate * args.seconds)
     periods = {n: "2000-01" for n in range(args.contracts)}
     tasks = []
+    failed: list[str] = []
     start = time.perf_counter()
 
     async def one(cid: str, period: str) -> None:
@@ -180,9 +183,15 @@ async def send_steadily(
             "period": period,
             "kpi_values": {"attendance": 50},
         }
-        r = await client.post("/monitoring/returns", json=body, headers=provider)
+        try:
+            r = await client.post("/monitoring/returns", json=body, headers=provider)
+        except httpx.HTTPError as exc:
+            failed.append(type(exc).__name__)
+            return
         if r.status_code == 201:
             accepted[(cid, period)] = time.perf_counter()
+        else:
+            failed.append(f"HTTP {r.status_code}")
 
     for i in range(total):
         n = i % args.contracts

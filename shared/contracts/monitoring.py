@@ -201,6 +201,7 @@ class AlertRule(StrEnum):
     RETURN_MISSING = "return_missing"
     KPI_WORSENING = "kpi_worsening"
     RED_AFTER_PLAN = "red_after_plan"
+    ESCALATED_BY_BOARD = "escalated_by_board"
 
 
 class Recommendation(StrEnum):

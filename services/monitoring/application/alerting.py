@@ -7,7 +7,7 @@ why). See `domain/lifecycle.py` for the ladder and its sources.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from services.monitoring.application.evaluation import (
     Clock,
@@ -18,11 +18,16 @@ from services.monitoring.application.evaluation import (
 from services.monitoring.application.ports import AuditEntry, MonitoringUnitOfWork
 from services.monitoring.application.problems import Conflict, Problem
 from services.monitoring.application.scoping import visible_alert
-from services.monitoring.domain.alerts import alert_key, audience_of, missing_return
+from services.monitoring.domain.alerts import (
+    alert_key,
+    audience_of,
+    escalated_by_board,
+    missing_return,
+)
 from services.monitoring.domain.lifecycle import Alert, StepRefused
 from services.monitoring.domain.periods import due_on, overdue_periods
 from shared.auth import Principal
-from shared.contracts.monitoring import AlertState
+from shared.contracts.monitoring import AlertState, Audience
 from shared.trust import MonitoringRules
 
 
@@ -44,6 +49,8 @@ async def record_step(
     now = clock()
     await uow.alerts.save(moved)
     await announce(uow, step_recorded(moved, principal.subject, note, now), moved)
+    if to is AlertState.ESCALATED:
+        await _tell_the_executive_board(uow, moved, principal.subject, note, now)
     await uow.audit.record(
         AuditEntry(
             principal.subject,
@@ -53,6 +60,17 @@ async def record_step(
         )
     )
     return moved
+
+
+async def _tell_the_executive_board(
+    uow: MonitoringUnitOfWork, alert: Alert, by: str, note: str | None, now: datetime
+) -> None:
+    contract = await uow.contracts.get(alert.contract_id)
+    if contract is None:  # alerts are only raised on monitored contracts
+        return
+    why = f"{note}; {alert.evidence}" if note else alert.evidence
+    finding = escalated_by_board(alert.kpi_id, alert.period, why, by)
+    await raise_alert(uow, contract, finding, Audience.EXECUTIVE_BOARD, now)
 
 
 async def check_missing_returns(

@@ -153,3 +153,15 @@ def escalation(kpi: Kpi, period: str, reds_after_plan: int, threshold: int) -> F
         f"plan was agreed; recommendation: {advice.value}",
         advice,
     )
+
+
+def escalated_by_board(kpi_id: str | None, period: str, evidence: str, by: str) -> Finding:
+    """A board escalates an alert it cannot resolve with the provider."""
+    return Finding(
+        AlertRule.ESCALATED_BY_BOARD,
+        Severity.HIGH,
+        kpi_id,
+        period,
+        f"escalated by {by}: {evidence}; recommendation: intervene",
+        Recommendation.INTERVENE,
+    )

@@ -191,3 +191,19 @@ async def test_a_late_return_is_judged_at_its_own_period(trust: TrustConfig) -> 
     (red,) = uow.of_type(AlertRaised)
     assert (red.rule, red.period) == ("kpi_red", "2025-05")
     assert uow.of_type(PerformanceReturnAccepted)[-1].contract_status is Rag.RED
+
+
+async def test_a_board_escalating_an_alert_tells_the_executive_board(trust: TrustConfig) -> None:
+    uow = await monitored(trust)
+    await submit(uow, a_return("2025-04", 70))
+    (red,) = uow.of_type(AlertRaised)
+    await record_step(
+        red.alert_id, AlertState.ESCALATED, uow, BOARD, clock, note="provider will not engage"
+    )
+    told = uow.of_type(AlertRaised)[-1]
+    assert (told.audience, told.rule, told.recommendation) == (
+        "executive_board",
+        "escalated_by_board",
+        "intervene",
+    )
+    assert "provider will not engage" in told.evidence
