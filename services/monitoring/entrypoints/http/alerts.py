@@ -11,7 +11,7 @@ from services.monitoring.application import queries
 from services.monitoring.application.alerting import record_step
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.entrypoints.http.errors import AUTHENTICATED, errors, refusals_as_http
-from services.monitoring.entrypoints.http.models import AlertOut, AuditOut, PlanIn, StepIn
+from services.monitoring.entrypoints.http.models import AlertOut, PlanIn, StepIn
 from shared.auth import Principal, current_principal
 from shared.contracts.monitoring import AlertState
 
@@ -91,18 +91,5 @@ def build_router(wiring: Wiring) -> APIRouter:
         alert_id: uuid.UUID, principal: Caller, body: Annotated[PlanIn, Body()]
     ) -> AlertOut:
         return await step(alert_id, AlertState.PLAN_AGREED, principal, body)
-
-    @router.get(
-        "/audit",
-        summary="The audit trail: who decided what, when and why (trust-wide roles)",
-        responses=errors(*AUTHENTICATED, 422),
-    )
-    async def audit(
-        principal: Caller, subject: Annotated[str | None, Query(max_length=200)] = None
-    ) -> list[AuditOut]:
-        with refusals_as_http():
-            async with wiring.unit_of_work() as uow:
-                found = await queries.audit_trail(uow, principal, subject)
-        return [AuditOut.of(e) for e in found]
 
     return router

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Request, Response
+from fastapi import APIRouter, Body, Depends
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
-from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from services.monitoring.application import subscriptions as use_cases
 from services.monitoring.application.ports import Subscription
-from services.monitoring.application.scoping import alert_audiences
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.entrypoints.http.errors import AUTHENTICATED, errors, refusals_as_http
-from shared.auth import Principal, Role, current_principal
+from shared.auth import Principal, current_principal
 from shared.contracts.monitoring import Audience, Severity
 
 
@@ -104,42 +99,5 @@ def build_router(wiring: Wiring) -> APIRouter:
                 count = await use_cases.redrive(uow, principal, subscription_id)
                 await uow.commit()
         return Redriven(deliveries=count)
-
-    @router.get(
-        "/alerts/stream",
-        summary="Live alerts for the caller's boards (SSE); resumes after Last-Event-ID",
-        response_class=Response,  # errors are JSON: only the 200 is an event stream
-        responses={
-            200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
-            **errors(*AUTHENTICATED, 422),
-        },
-    )
-    async def stream(
-        request: Request,
-        principal: Caller,
-        last_event_id: Annotated[int, Header(alias="Last-Event-ID", ge=0)] = 0,
-    ) -> Response:
-        audiences = sorted(alert_audiences(principal))
-        locality = None
-        if principal.has_any(Role.LOCAL_BOARD_MEMBER) and Audience.LOCAL_BOARD not in audiences:
-            audiences.append(Audience.LOCAL_BOARD)
-            locality = principal.locality
-        return EventSourceResponse(events(request, audiences, locality, last_event_id), ping=15)
-
-    async def events(
-        request: Request, audiences: list[Audience], locality: str | None, after: int
-    ) -> AsyncIterator[ServerSentEvent]:
-        while audiences and not await request.is_disconnected():
-            async with wiring.unit_of_work() as uow:
-                found = await uow.feed.after(
-                    after, audiences=audiences, locality=locality, limit=200
-                )
-            for entry in found:
-                after = entry.seq
-                yield ServerSentEvent(
-                    data=json.dumps(entry.body), event=entry.event_type, id=str(entry.seq)
-                )
-            if not found:
-                await asyncio.sleep(wiring.stream_poll_seconds)
 
     return router
