@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from services.monitoring.application.ports import FeedEntry
 from services.monitoring.application.scoping import alert_audiences
 from services.monitoring.entrypoints.http.alerts import Caller
 from services.monitoring.entrypoints.http.deps import Wiring
@@ -43,14 +44,16 @@ def build_router(wiring: Wiring) -> APIRouter:
             locality = principal.locality
         return EventSourceResponse(events(request, audiences, locality, last_event_id), ping=15)
 
+    async def read(after: int, audiences: list[Audience], locality: str | None) -> list[FeedEntry]:
+        async with wiring.unit_of_work() as uow:
+            return await uow.feed.after(after, audiences=audiences, locality=locality, limit=200)
+
     async def events(
         request: Request, audiences: list[Audience], locality: str | None, after: int
     ) -> AsyncIterator[ServerSentEvent]:
         while audiences and not await request.is_disconnected():
-            async with wiring.unit_of_work() as uow:
-                found = await uow.feed.after(
-                    after, audiences=audiences, locality=locality, limit=200
-                )
+            # Shielded: a client going away mid-read must not cut the transaction short.
+            found = await asyncio.shield(read(after, audiences, locality))
             for entry in found:
                 after = entry.seq
                 yield ServerSentEvent(
