@@ -80,13 +80,26 @@ PROJECTS_EVENTS = Topic(
 PROCUREMENT_EVENTS = Topic(
     "procurement.events.v1", "procurement", "Select lists, tenders, awards and contracts."
 )
+PERFORMANCE_RETURNS = Topic(
+    "monitoring.performance-returns.v1",
+    published_by="providers' systems",
+    description=(
+        "Providers' performance returns for their own contracts (Gateshead handbook, "
+        "Activity Four step 1). Key: contract/period."
+    ),
+    inbound=True,
+)
 MONITORING_EVENTS = Topic(
-    "monitoring.events.v1", "monitoring", "Performance returns against outcome targets."
+    "monitoring.events.v1",
+    "monitoring",
+    "Contracts registered for monitoring and performance returns accepted, with RAG.",
 )
 MONITORING_ALERTS = Topic(
     "monitoring.alerts.v1",
     "monitoring",
-    "Alerts to commissioning managers, the JCU and local boards (Durham PPDG duties).",
+    "Alerts and their lifecycle for local boards, the JCU and the Executive Board "
+    "(Durham PPDG duties). Key: the locality, or trust-wide.",
+    key="envelope.subject (locality or trust-wide)",
 )
 
 CATALOGUE: tuple[Topic, ...] = (
@@ -94,6 +107,7 @@ CATALOGUE: tuple[Topic, ...] = (
     NEEDS_EVENTS,
     PROJECTS_EVENTS,
     PROCUREMENT_EVENTS,
+    PERFORMANCE_RETURNS,
     MONITORING_EVENTS,
     MONITORING_ALERTS,
 )

@@ -34,6 +34,7 @@ __all__ = [
     "DisclosureRule",
     "Locality",
     "Money",
+    "MonitoringRules",
     "NotifiableThresholds",
     "Outcome",
     "OutcomeFramework",
@@ -301,6 +302,26 @@ class CommissioningCalendar(_Frozen):
 # --- end of the projects service's block ----------------------------------------------
 
 
+# --- monitoring (contract monitoring service) ---------------------------------------------
+
+
+class MonitoringRules(_Frozen):
+    """Contract monitoring alert rules and the PA2023 rating switch (defaults: the
+    project's reading of Durham, section 3, PPDG duties 4-5; Medway, paragraph 2.25)."""
+
+    alert_on_red: bool = True
+    amber_periods_to_alert: int = Field(default=2, ge=1, le=12)
+    worsening_periods_to_alert: int = Field(default=3, ge=2, le=12)
+    missing_return_grace_days: int = Field(default=5, ge=0, le=90)
+    reds_after_plan_to_escalate: int = Field(default=1, ge=1, le=12)
+    """Red periods after an agreed improvement plan before the Executive Board is told."""
+    pa2023_rating: bool = False
+    """Show the Procurement Act 2023 KPI rating beside RAG (PA2023, section 71)."""
+
+
+# --- end monitoring -----------------------------------------------------------------------
+
+
 class TrustConfig(_Frozen):
     """Everything that differs between Children's Trusts, validated as one document."""
 
@@ -314,6 +335,7 @@ class TrustConfig(_Frozen):
     benchmark: BenchmarkSettings = BenchmarkSettings()
     disclosure: DisclosureRule = DisclosureRule()
     commissioning_calendar: CommissioningCalendar = CommissioningCalendar()
+    monitoring: MonitoringRules = MonitoringRules()
 
     @field_validator("localities")
     @classmethod

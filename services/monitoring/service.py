@@ -1,22 +1,116 @@
-"""The monitoring service process.
-
-Its process, schema, outbox relay, health and metrics are in place; its domain arrives
-with its own issue, and with it its routers and consumers.
-"""
+"""The contract monitoring service process (the Review stage): its composition root."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import random
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from shared.runtime import ServiceDefinition
+import httpx
+
+from services.monitoring.adapters.channels import PostgresDeliveryQueue, StandardWebhookSender
+from services.monitoring.adapters.tables import metadata
+from services.monitoring.adapters.unit_of_work import (
+    PostgresMonitoringUnitOfWork,
+    unit_of_work_factory,
+)
+from services.monitoring.application.alerting import check_missing_returns
+from services.monitoring.application.delivery import RetryPolicy, deliver_due
+from services.monitoring.application.evaluation import Clock, system_clock
+from services.monitoring.entrypoints.background import supervised
+from services.monitoring.entrypoints.consumers import when_returns_are_submitted
+from services.monitoring.entrypoints.http import build_routers
+from services.monitoring.entrypoints.http.deps import Wiring
+from services.monitoring.settings import MonitoringSettings
+from shared.inbox import BatchHandler
+from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
+from shared.topics import PERFORMANCE_RETURNS
+
+
+def clock_of(ctx: ServiceContext) -> Clock:
+    """The wall clock, unless a test has set `ctx.state["clock"]` to move time on."""
+
+    def now() -> datetime:
+        found = ctx.state.get("clock", system_clock)
+        return found()  # type: ignore[no-any-return]
+
+    return now
+
+
+def routers(ctx: ServiceContext) -> Sequence[Any]:
+    """The composition root of the HTTP side: routers over PostgreSQL units of work."""
+    wiring = Wiring(
+        ctx.trust,
+        unit_of_work_factory(ctx.unit_of_work),
+        clock_of(ctx),
+        MonitoringSettings().stream_poll_seconds,
+    )
+    return build_routers(wiring)
+
+
+def performance_returns(ctx: ServiceContext) -> BatchHandler:
+    return when_returns_are_submitted(
+        ctx.trust.monitoring, clock_of(ctx), PostgresMonitoringUnitOfWork
+    )
+
+
+async def missing_returns_clock(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Looks for returns missing after their due date plus grace."""
+    open_unit_of_work = unit_of_work_factory(ctx.unit_of_work)
+
+    async def round_() -> int:
+        async with open_unit_of_work() as uow:
+            await check_missing_returns(uow, ctx.trust.monitoring, clock_of(ctx))
+            await uow.commit()
+        return 0
+
+    await supervised("missing-returns", MonitoringSettings().missing_check_seconds, stop, round_)
+
+
+async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Works the delivery outbox until the service stops."""
+    settings = MonitoringSettings()
+    policy = RetryPolicy(
+        settings.webhook_backoff_seconds,
+        settings.webhook_backoff_cap_seconds,
+        settings.webhook_max_attempts,
+    )
+    queue = PostgresDeliveryQueue(ctx.db)
+    rng = random.Random()
+    async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
+        sender = StandardWebhookSender(client)
+        await supervised(
+            "webhooks",
+            settings.webhook_poll_seconds,
+            stop,
+            lambda: deliver_due(queue, sender, policy, rng),
+        )
+
 
 definition = ServiceDefinition(
     name="monitoring",
     title="Contract monitoring",
     description=(
-        "Contract performance against outcome targets, and alerts to commissioning managers, "
-        "the JCU and local boards (Durham PPDG duties)."
+        "Contract performance against outcome targets, and alerts to local boards, the JCU "
+        "and the Executive Board (Durham Children's Trust framework, section 3, PPDG duties)."
     ),
     port=8104,
     migrations=Path(__file__).parent / "adapters" / "migrations",
+    tables=metadata,
+    routers=routers,
+    consumers=[
+        ConsumerSpec(
+            name="performance-returns",
+            topics=[PERFORMANCE_RETURNS.name],
+            handler=performance_returns,
+        )
+    ],
+    background=lambda ctx: [
+        ("missing-returns", functools.partial(missing_returns_clock, ctx)),
+        ("webhooks", functools.partial(webhook_dispatcher, ctx)),
+    ],
 )

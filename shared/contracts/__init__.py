@@ -3,13 +3,14 @@
 Importing this package registers every contract in `shared.contracts.registry.registry`.
 """
 
-from shared.contracts import needs, procurement, projects
+from shared.contracts import monitoring, needs, procurement, projects
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent, registry
 
 __all__ = [
     "Contract",
     "EventRegistry",
     "InvalidEvent",
+    "monitoring",
     "needs",
     "procurement",
     "projects",

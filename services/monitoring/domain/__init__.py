@@ -1,0 +1,1 @@
+"""Contract monitoring rules: pure, no I/O (the Review stage)."""
