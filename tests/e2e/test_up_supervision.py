@@ -61,7 +61,11 @@ class Load:
         while not self.stopping.is_set():
             batch = [
                 registry.envelope(
-                    value(i), source="e2e", subject="easington", trust="county-durham"
+                    value(i),
+                    source="e2e",
+                    subject=f"teenage_conceptions/locality/easington/{PERIOD}",
+                    trust="county-durham",
+                    locality="easington",
                 )
                 for i in range(n, n + 50)
             ]
@@ -154,7 +158,7 @@ def test_up_restarts_whatever_dies_under_load_and_loses_nothing_acknowledged() -
     data_dir = Path("/tmp") / f"commissioning-up-supervise-{os.getpid()}"
     try:
         with platform_up(data_dir, service_ports(), broker="auto") as platform:
-            durable = any("starting embedded Apache Kafka" in line for line in platform.output)
+            durable = any("embedded Apache Kafka" in line for line in platform.output)
             load = Load(platform.bootstrap_servers)
             load.thread.start()
 
