@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from shared.contracts import Contract, registry
 from shared.services import definition, names
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC
+from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC, by_name, topic_for
 from tests.deploy.chart import (
     AGENCIES,
     PRODUCTION,
@@ -123,6 +124,19 @@ def test_service_user_writes_only_its_own_topics_and_reads_what_it_consumes(name
     # Consumer groups are named <service>.<consumer> (shared/runtime.py).
     assert groups == [(f"{name}.", "prefix", {"Read"})]
     assert not [r for r in acls(user) if r[0] in ("cluster", "transactionalId")]
+
+
+@pytest.mark.parametrize("contract", list(registry), ids=lambda c: c.type)
+def test_whoever_emits_an_event_may_write_its_topic(contract: Contract) -> None:
+    users = of_kind(render(), "KafkaUser")
+    topic = by_name(contract.topic)
+    if topic.inbound:  # partner agencies' systems, each to its own topic
+        for agency in AGENCIES:
+            user = users[f"commissioning-agency-{agency}"]
+            assert topic_for(topic.name, agency) in topics_allowed(user, "Write")
+    else:  # the service named by the event type's prefix, through its outbox
+        service = contract.name.split(".")[0]
+        assert topic.name in topics_allowed(users[f"commissioning-{service}"], "Write")
 
 
 def test_each_agency_has_its_own_user_that_may_only_write_its_own_inbound_topics() -> None:
