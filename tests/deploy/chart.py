@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.topics import INDICATOR_VALUES
+from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC
+from shared.trust import load_trust_config
 
 ROOT = Path(__file__).resolve().parents[2]
 HELM_DIR = ROOT / "deploy" / "helm"
@@ -23,9 +24,24 @@ KUBE_VERSION = "1.33.0"
 
 Doc = dict[str, Any]
 
-# Topics each service consumes beyond what its definition declares today (the needs
-# service's indicator-values consumer is planned; boards' read side comes later).
-PLANNED_CONSUMPTION = {"needs": {INDICATOR_VALUES.name}}
+# The packaged default trust: the chart's default values list its partner agencies.
+TRUST = load_trust_config()
+AGENCIES = [a.id for a in TRUST.agencies]
+
+
+def family(name: str) -> str:
+    """The catalogue name of physical topic `name` (a per-agency topic's family)."""
+    for topic in CATALOGUE:
+        if name == topic.name or topic.agency_of(name) is not None:
+            return topic.name
+    raise KeyError(f"{name} is not a catalogue topic")
+
+
+def platform_topics() -> set[str]:
+    """Every physical topic of the default trust, its dead letter, and the epoch topic."""
+    return {
+        n for t in CATALOGUE for name in t.physical(AGENCIES) for n in (name, name + DLQ_SUFFIX)
+    } | {EPOCH_TOPIC}
 
 
 def tool_versions() -> dict[str, str]:

@@ -17,13 +17,15 @@ from shared.services import definition, names
 from shared.settings import KafkaSettings
 from shared.topics import CATALOGUE
 from tests.deploy.chart import (
+    AGENCIES,
     CHART,
-    PLANNED_CONSUMPTION,
     PRODUCTION,
     RELEASE,
+    TRUST,
     Doc,
     containers,
     env,
+    family,
     hook,
     of_kind,
     pod_spec,
@@ -65,6 +67,7 @@ def test_the_chart_s_topic_catalogue_is_the_platform_s() -> None:
     assert set(topics) == {t.name for t in CATALOGUE}
     for t in CATALOGUE:
         assert topics[t.name].get("inbound", False) is t.inbound, t.name
+        assert topics[t.name].get("perAgency", False) is t.per_agency, t.name
         if not t.inbound:
             assert topics[t.name]["publisher"] == t.published_by
 
@@ -75,8 +78,13 @@ def test_each_service_publishes_its_topics_and_consumes_what_its_code_consumes(
 ) -> None:
     values = VALUES["services"][name]
     assert set(values["publishes"]) == {t.name for t in CATALOGUE if t.published_by == name}
-    declared = {t for spec in definition(name).consumers for t in spec.topics}
-    assert set(values["consumes"]) == declared | PLANNED_CONSUMPTION.get(name, set())
+    # A per-agency family is named once; the chart expands it over kafka.agencies.
+    declared = {family(t) for spec in definition(name).consumers for t in spec.topic_names(TRUST)}
+    assert set(values["consumes"]) == declared
+
+
+def test_the_chart_s_agencies_are_the_default_trust_s() -> None:
+    assert [a["id"] for a in VALUES["kafka"]["agencies"]] == AGENCIES
 
 
 def test_the_shared_configuration_holds_the_platform_s_limits() -> None:
@@ -252,6 +260,19 @@ def test_the_migration_job_reads_only_database_secrets() -> None:
         (("--set", "services.needs.database.role=needs; drop"), "/services/needs/database/role"),
         (("--set", "serviceDefaults.resources.limits=null"), "/serviceDefaults/resources"),
         (("--set", "nonsense=1"), "nonsense"),
+        # An agency writes its own topic of each family: it cannot be given another's.
+        (
+            (
+                "--set",
+                "kafka.agencies[0].id=durham-county-council",
+                "--set",
+                "kafka.agencies[0].topics[0]=needs.indicator-values.nhs-county-durham.v1",
+            ),
+            "/kafka/agencies/0",
+        ),
+        (("--set", "kafka.agencies={}"), "/kafka/agencies"),
+        (("--set", "services.projects.consumes[0]=needs.evnts.v1"), "needs.evnts.v1"),
+        (("--set-string", "trust.yaml=agencies: [{id: durham-county-council}]"), "kafka.agencies"),
     ],
 )
 def test_bad_values_are_refused_naming_the_value(args: tuple[str, ...], complaint: str) -> None:

@@ -2,8 +2,9 @@
 
 Services talk only through Kafka topics. A service's Kafka user may write what it
 publishes (and the dead letters of what it consumes) and read what it consumes; a partner
-agency may only write inbound topics. On the network, no platform pod may reach another:
-every flow between services goes through the brokers.
+agency may only write its own topic of each inbound family, so the topic a record came from
+establishes its agency (docs/decisions/0003-producer-identity.md). On the network, no
+platform pod may reach another: every flow between services goes through the brokers.
 """
 
 from __future__ import annotations
@@ -12,10 +13,20 @@ from typing import Any
 
 import pytest
 
+from shared.contracts import Contract, registry
 from shared.services import definition, names
 from shared.settings import KafkaSettings
-from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC
-from tests.deploy.chart import PLANNED_CONSUMPTION, PRODUCTION, RELEASE, Doc, of_kind, render
+from shared.topics import CATALOGUE, DLQ_SUFFIX, EPOCH_TOPIC, by_name, topic_for
+from tests.deploy.chart import (
+    AGENCIES,
+    PRODUCTION,
+    RELEASE,
+    TRUST,
+    Doc,
+    of_kind,
+    platform_topics,
+    render,
+)
 
 SERVICES = names()
 
@@ -27,10 +38,6 @@ Peer = tuple[str, str]  # (what, which): ("namespace", "kafka"), ("pods", "needs
 
 def production() -> tuple[Doc, ...]:
     return render("-f", str(PRODUCTION))
-
-
-def platform_topics() -> set[str]:
-    return {n for t in CATALOGUE for n in (t.name, t.dead_letter)} | {EPOCH_TOPIC}
 
 
 # ---- Strimzi topics -----------------------------------------------------------------------
@@ -50,8 +57,8 @@ def test_every_catalogue_topic_has_a_kafka_topic_and_a_dead_letter_topic() -> No
 def test_events_are_kept_forever_and_dead_letters_thirty_days() -> None:
     topics = kafka_topics()
     largest_event = KafkaSettings().max_event_bytes
-    for t in CATALOGUE:
-        main, dlq = topics[t.name]["spec"], topics[t.dead_letter]["spec"]
+    for name in (n for t in CATALOGUE for n in t.physical(AGENCIES)):
+        main, dlq = topics[name]["spec"], topics[name + DLQ_SUFFIX]["spec"]
         for spec in (main, dlq):
             assert spec["partitions"] == PARTITIONS and spec["replicas"] == 3
             assert spec["config"]["min.insync.replicas"] == 2
@@ -103,10 +110,12 @@ def test_users_authenticate_and_use_only_simple_allow_rules() -> None:
 @pytest.mark.parametrize("name", SERVICES)
 def test_service_user_writes_only_its_own_topics_and_reads_what_it_consumes(name: str) -> None:
     user = of_kind(render(), "KafkaUser")[f"commissioning-{name}"]
-    declared = {t for spec in definition(name).consumers for t in spec.topics}
+    # Exactly the topics its consumers subscribe to under the default trust, whose agencies
+    # the default values list: every agency's topic of a per-agency family.
+    declared = {t for spec in definition(name).consumers for t in spec.topic_names(TRUST)}
     reads = topics_allowed(user, "Read") - {EPOCH_TOPIC}
-    assert reads == declared | PLANNED_CONSUMPTION.get(name, set())
-    own = {t.name for t in CATALOGUE if t.published_by == name}
+    assert reads == declared
+    own = {n for t in CATALOGUE if t.published_by == name for n in t.physical(AGENCIES)}
     assert topics_allowed(user, "Write") == own | {t + DLQ_SUFFIX for t in reads} | {EPOCH_TOPIC}
     assert topics_allowed(user, "Create") == set()
     # The relay lists topics and creates those it cannot see: it must see them all.
@@ -117,24 +126,42 @@ def test_service_user_writes_only_its_own_topics_and_reads_what_it_consumes(name
     assert not [r for r in acls(user) if r[0] in ("cluster", "transactionalId")]
 
 
-def test_each_agency_has_its_own_user_that_may_only_write_inbound_topics() -> None:
+@pytest.mark.parametrize("contract", list(registry), ids=lambda c: c.type)
+def test_whoever_emits_an_event_may_write_its_topic(contract: Contract) -> None:
+    users = of_kind(render(), "KafkaUser")
+    topic = by_name(contract.topic)
+    if topic.inbound:  # partner agencies' systems, each to its own topic
+        for agency in AGENCIES:
+            user = users[f"commissioning-agency-{agency}"]
+            assert topic_for(topic.name, agency) in topics_allowed(user, "Write")
+    else:  # the service named by the event type's prefix, through its outbox
+        service = contract.name.split(".")[0]
+        assert topic.name in topics_allowed(users[f"commissioning-{service}"], "Write")
+
+
+def test_each_agency_has_its_own_user_that_may_only_write_its_own_inbound_topics() -> None:
     users = of_kind(production(), "KafkaUser")
     agencies = {n: u for n, u in users.items() if n.startswith("commissioning-agency-")}
-    assert len(agencies) == 6, "one user per partner agency in the production values"
-    inbound = {t.name for t in CATALOGUE if t.inbound}
-    for user in agencies.values():
-        assert {(k, n, ops == {"Write", "Describe"}) for k, n, _, ops in acls(user)} == {
-            ("topic", t, True) for t in inbound
-        }
+    assert set(agencies) == {f"commissioning-agency-{a}" for a in AGENCIES}
+    inbound = [t for t in CATALOGUE if t.inbound]
+    for agency in AGENCIES:
+        user = agencies[f"commissioning-agency-{agency}"]
+        own = {t.for_agency(agency) if t.per_agency else t.name for t in inbound}
+        assert acls(user) == [("topic", t, "literal", {"Write", "Describe"}) for t in own]
         assert user["spec"]["quotas"]["producerByteRate"] == 1_048_576
 
 
-def test_an_agency_can_be_limited_to_its_own_inbound_topic() -> None:
-    topic = "needs.indicator-values.durham-county-council.v1"
-    docs = render("--set", "kafka.agencies[0].id=durham-county-council",
-                  "--set", f"kafka.agencies[0].topics[0]={topic}")  # fmt: skip
-    (user,) = [u for n, u in of_kind(docs, "KafkaUser").items() if "agency" in n]
-    assert acls(user) == [("topic", topic, "literal", {"Write", "Describe"})]
+def test_a_new_agency_gets_its_own_topics_its_own_user_and_the_needs_service_reads_them() -> None:
+    docs = render("--set", "kafka.agencies[0].id=gateshead-council")
+    topic = "needs.indicator-values.gateshead-council.v1"
+    assert {topic, topic + DLQ_SUFFIX} <= set(of_kind(docs, "KafkaTopic"))
+    users = of_kind(docs, "KafkaUser")
+    assert [n for n in users if "agency" in n] == ["commissioning-agency-gateshead-council"]
+    assert acls(users["commissioning-agency-gateshead-council"]) == [
+        ("topic", topic, "literal", {"Write", "Describe"})
+    ]
+    assert topic in topics_allowed(users["commissioning-needs"], "Read")
+    assert topic + DLQ_SUFFIX in topics_allowed(users["commissioning-needs"], "Write")
 
 
 def test_the_topics_user_may_only_create_and_describe_the_platform_topics() -> None:

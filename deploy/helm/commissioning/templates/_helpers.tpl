@@ -149,11 +149,48 @@ Argument: the Secret's name; uses .root for the host.
 {{- end }}
 {{- end -}}
 
+{{/*
+The topics of one catalogue entry (shared/topics.py, Topic.physical): its name, or for a
+per-agency family one topic per partner agency in kafka.agencies, <stem>.<agency>.<version>
+(needs.indicator-values.v1 -> needs.indicator-values.durham-county-council.v1).
+Argument: dict root, name (a catalogue name). Output: a YAML list, for fromYamlArray.
+*/}}
+{{- define "commissioning.physicalTopics" -}}
+{{- $entry := dict -}}
+{{- range .root.Values.kafka.topics }}{{ if eq .name $.name }}{{ $entry = . }}{{ end }}{{ end -}}
+{{- if not $entry.name -}}
+{{- fail (printf "topic %s is not in kafka.topics (the topic catalogue)" .name) -}}
+{{- end -}}
+{{- if $entry.perAgency -}}
+{{- range .root.Values.kafka.agencies }}
+- {{ include "commissioning.agencyTopic" (dict "name" $.name "agency" .id) }}
+{{- end }}
+{{- else }}
+- {{ .name }}
+{{- end }}
+{{- end -}}
+
+{{/* A per-agency family's topic of one agency (Topic.for_agency). Argument: dict name, agency. */}}
+{{- define "commissioning.agencyTopic" -}}
+{{- regexReplaceAll "^(.*)\\.([^.]+)$" .name (printf "${1}.%s.${2}" .agency) -}}
+{{- end -}}
+
+{{/* The topics of a list of catalogue names. Argument: dict root, names. Output: a YAML list. */}}
+{{- define "commissioning.physicalTopicsOf" -}}
+{{- range .names }}
+{{- range include "commissioning.physicalTopics" (dict "root" $.root "name" .) | fromYamlArray }}
+- {{ . }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* Physical topics of the platform: catalogue topics, their dead letters, the epoch topic. */}}
 {{- define "commissioning.platformTopics" -}}
 {{- range .Values.kafka.topics }}
-- {{ .name }}
-- {{ .name }}.dlq
+{{- range include "commissioning.physicalTopics" (dict "root" $ "name" .name) | fromYamlArray }}
+- {{ . }}
+- {{ . }}.dlq
+{{- end }}
 {{- end }}
 - platform.broker-epoch
 {{- end -}}
