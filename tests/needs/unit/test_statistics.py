@@ -1,6 +1,6 @@
 """Specification of the needs service's indicator statistics.
 
-Check values come from DOMAIN.md ("Indicator statistics (Fingertips / PHE methods)"), from
+Check values come from docs/domain/needs-intelligence.md (the Fingertips / PHE methods), from
 closed forms that do not share code with the implementation (the chi-squared distribution
 with 2 degrees of freedom is exponential; Student's t with 1 degree of freedom is Cauchy;
 a chi-squared CDF with even degrees of freedom is a Poisson tail sum), and from standard
@@ -96,7 +96,7 @@ class TestChiSquaredQuantile:
         assert 1 - poisson_cdf(df // 2 - 1, quantile / 2) == pytest.approx(p, abs=1e-7)
 
     def test_trend_threshold_is_the_998_critical_value_of_one_degree_of_freedom(self) -> None:
-        # DOMAIN.md's 9.5495 is qchisq(0.998, 1) = qnorm(0.999)^2 (Fingertips' constant)
+        # Fingertips' 9.5495 is qchisq(0.998, 1) = qnorm(0.999)^2
         assert chi_squared_quantile(0.998, 1) == pytest.approx(TREND_CHI_SQUARED_CRITICAL, 1e-10)
         z_squared = Z_998**2
         assert z_squared == pytest.approx(TREND_CHI_SQUARED_CRITICAL, rel=1e-12)
@@ -147,8 +147,9 @@ def test_normal_deviates_are_the_ones_domain_md_names() -> None:
 
 
 class TestProportion:
-    def test_ten_in_a_hundred_has_the_domain_md_95_interval(self) -> None:
-        # DOMAIN.md check value; PHEindicatormethods wilson_lower / wilson_upper
+    def test_ten_in_a_hundred_has_the_published_95_interval(self) -> None:
+        # Check value in docs/domain/needs-intelligence.md; PHEindicatormethods
+        # wilson_lower / wilson_upper
         limits = wilson_limits(10, 100, CONFIDENCE_95)
         assert limits.lower == pytest.approx(0.05523, abs=5e-6)
         assert limits.upper == pytest.approx(0.17437, abs=5e-6)
@@ -315,7 +316,7 @@ class TestDirectlyStandardisedRate:
         assert dsr.value == pytest.approx(10.0)
 
     def test_worked_example_of_the_dobson_method(self) -> None:
-        # Two age bands weighted 4000 and 6000 (DOMAIN.md: DSR = sum(x w / n) / sum(w)).
+        # Two age bands weighted 4000 and 6000 (Dobson: DSR = sum(x w / n) / sum(w)).
         # DSR = (12*4000/2000 + 18*6000/3000) / 10000 = (24 + 36) / 10000 = 0.006
         # var = (12*(2)^2 + 18*(2)^2) / 10000^2 = 120 / 1e8; X = 30
         # limits = DSR + sqrt(var / X) * (Byar(X) - X)
@@ -556,7 +557,7 @@ class TestQuintileRank:
         assert quintile_rank(2.0, [1.0, 2.0, 3.0], Polarity.HIGH_IS_GOOD) is None
 
     def test_four_values_are_enough(self) -> None:
-        # DOMAIN.md: quintiles need >= 4 values (Fingertips: more than 3)
+        # Fingertips ranks into quintiles only with more than 3 values
         assert quintile_rank(4.0, [1.0, 2.0, 3.0, 4.0], Polarity.HIGH_IS_GOOD) is not None
 
     @pytest.mark.parametrize(
