@@ -70,8 +70,8 @@ def test_the_check_recognises_references_outside_the_repository(line: str) -> No
 @pytest.mark.parametrize(
     "line",
     [
-        "(Durham, Section 3, \"Local Children's Boards\")",
-        "(docs/stack-facts.md, \"The embedded broker\")",
+        '(Durham, Section 3, "Local Children\'s Boards")',
+        '(docs/stack-facts.md, "The embedded broker")',
         "rng = random.Random(seed)",
     ],
 )
