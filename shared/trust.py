@@ -30,7 +30,7 @@ __all__ = [
     "BenchmarkSettings",
     "CommissioningActivity",
     "CommissioningStage",
-    "Comparator",
+    "ComparatorArea",
     "DisclosureRule",
     "Locality",
     "Money",
@@ -225,7 +225,7 @@ class ProcurementThresholds(_Frozen):
         return value < self.select_list_below
 
 
-class Comparator(StrEnum):
+class ComparatorArea(StrEnum):
     """Benchmarks a trust compares itself with (docs/domain/needs-intelligence.md)."""
 
     ENGLAND = "england"
@@ -237,7 +237,7 @@ class BenchmarkSettings(_Frozen):
     """Trend and comparison defaults. Fingertips' recent trend uses the five most recent
     points (TrendMarkerCalculator), so fewer than 5 would calculate no trend at all."""
 
-    default_comparator: Comparator = Comparator.ENGLAND
+    default_comparator: ComparatorArea = ComparatorArea.ENGLAND
     region: AreaCode | None = None
     """ONS code of the trust's region (North East: E12000001): the only region code its
     indicator values may carry. None accepts any."""

@@ -27,12 +27,12 @@ from services.needs.domain.statistics import (
     ComparisonConfidence,
     ConfidenceLimits,
     IndicatorValue,
+    MeasureKind,
     Polarity,
     QuintileLabel,
     StandardisationStratum,
     TrendDirection,
     TrendJudgement,
-    ValueType,
     WithheldValue,
     byars_limits,
     chi_squared_cdf,
@@ -437,37 +437,37 @@ def series(values: list[float], half_width: float = 0.5) -> list[TrendPoint]:
 
 class TestRecentTrend:
     def test_a_clearly_rising_series_with_narrow_intervals_is_increasing(self) -> None:
-        trend = recent_trend(series([10, 12, 14, 16, 18]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10, 12, 14, 16, 18]), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.INCREASING
         assert trend.chi_squared is not None and trend.chi_squared > TREND_CHI_SQUARED_CRITICAL
 
     def test_a_clearly_falling_series_is_decreasing(self) -> None:
-        trend = recent_trend(series([18, 16, 14, 12, 10]), ValueType.DIRECTLY_STANDARDISED_RATE)
+        trend = recent_trend(series([18, 16, 14, 12, 10]), MeasureKind.DIRECTLY_STANDARDISED_RATE)
         assert trend.direction is TrendDirection.DECREASING
 
     def test_a_flat_series_shows_no_significant_change(self) -> None:
-        trend = recent_trend(series([15, 15.1, 14.9, 15, 15.05]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([15, 15.1, 14.9, 15, 15.05]), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_a_rise_inside_wide_intervals_is_not_significant(self) -> None:
-        trend = recent_trend(series([10, 12, 14, 16, 18], half_width=20), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10, 12, 14, 16, 18], half_width=20), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_four_points_cannot_be_calculated(self) -> None:
-        trend = recent_trend(series([10, 12, 14, 16]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10, 12, 14, 16]), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.CANNOT_BE_CALCULATED
 
     def test_a_slope_that_flips_sign_when_one_point_is_dropped_is_not_significant(self) -> None:
         # Four gently falling points and one jump: the full fit rises steeply (chi-squared
         # far above 9.5495), but without the last point the slope is negative.
-        trend = recent_trend(series([10.5, 10.4, 10.3, 10.2, 20]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10.5, 10.4, 10.3, 10.2, 20]), MeasureKind.CRUDE_RATE)
         assert trend.chi_squared is not None and trend.chi_squared > 100
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_only_the_five_most_recent_points_count(self) -> None:
         older = series([90, 80, 70])
         assert (
-            recent_trend([*older, *series([10, 12, 14, 16, 18])], ValueType.CRUDE_RATE).direction
+            recent_trend([*older, *series([10, 12, 14, 16, 18])], MeasureKind.CRUDE_RATE).direction
             is TrendDirection.INCREASING
         )
 
@@ -475,19 +475,19 @@ class TestRecentTrend:
         # se = (UCI95 - LCI95) / 3.92; with equal se the WLS slope is the OLS slope and
         # chi-squared = slope^2 * sum((t - 3)^2) / se^2.
         points = series([10, 11, 12.5, 13, 14.5], half_width=1.96)
-        trend = recent_trend(points, ValueType.CRUDE_RATE)
+        trend = recent_trend(points, MeasureKind.CRUDE_RATE)
         slope = (-2 * 10 - 11 + 13 + 2 * 14.5) / 10
         se = 3.92 / 3.92
         assert trend.chi_squared == pytest.approx(slope**2 * 10 / se**2)
 
     def test_a_point_without_interval_width_cannot_be_calculated(self) -> None:
         points = [*series([10, 12, 14, 16]), TrendPoint(18, 18, 18)]
-        trend = recent_trend(points, ValueType.CRUDE_RATE)
+        trend = recent_trend(points, MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.CANNOT_BE_CALCULATED
 
     def test_proportions_use_the_chi_squared_test_for_trend(self) -> None:
         rising = [TrendPoint.of(proportion(x, 1_000), x, 1_000) for x in (50, 60, 70, 80, 90)]
-        trend = recent_trend(rising, ValueType.PROPORTION)
+        trend = recent_trend(rising, MeasureKind.PROPORTION)
         assert trend.direction is TrendDirection.INCREASING
         # Armitage's statistic in its textbook form T^2 / Var(T) (independent algebra)
         counts, ns, ts = [50, 60, 70, 80, 90], [1_000] * 5, [1, 2, 3, 4, 5]
@@ -500,25 +500,25 @@ class TestRecentTrend:
 
     def test_steady_proportions_show_no_significant_change(self) -> None:
         flat = [TrendPoint.of(proportion(x, 1_000), x, 1_000) for x in (70, 68, 71, 69, 70)]
-        assert recent_trend(flat, ValueType.PROPORTION).direction is (
+        assert recent_trend(flat, MeasureKind.PROPORTION).direction is (
             TrendDirection.NO_SIGNIFICANT_CHANGE
         )
 
     def test_falling_proportions_with_a_zero_period_still_decrease(self) -> None:
         falling = [TrendPoint.of(proportion(x, 500), x, 500) for x in (60, 40, 25, 10, 0)]
-        assert recent_trend(falling, ValueType.PROPORTION).direction is TrendDirection.DECREASING
+        assert recent_trend(falling, MeasureKind.PROPORTION).direction is TrendDirection.DECREASING
 
     def test_proportions_whose_logit_slope_flips_when_a_point_is_dropped(self) -> None:
         # Armitage chi-squared is large, but dropping the final surge reverses the slope.
         counts = [105, 104, 103, 102, 400]
         points = [TrendPoint.of(proportion(x, 1_000), x, 1_000) for x in counts]
-        trend = recent_trend(points, ValueType.PROPORTION)
+        trend = recent_trend(points, MeasureKind.PROPORTION)
         assert trend.chi_squared is not None and trend.chi_squared > 100
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_proportions_without_counts_fall_back_to_weighted_least_squares(self) -> None:
         points = [TrendPoint.of(proportion(x, 1_000)) for x in (50, 60, 70, 80, 90)]
-        assert recent_trend(points, ValueType.PROPORTION).direction is TrendDirection.INCREASING
+        assert recent_trend(points, MeasureKind.PROPORTION).direction is TrendDirection.INCREASING
 
     @pytest.mark.parametrize(
         ("direction", "polarity", "expected"),
@@ -614,7 +614,7 @@ class TestWorseAndWorsening:
         latest = rates[-1]
         comparison = compare(latest.ci95, latest.ci998, 300.0, Polarity.LOW_IS_GOOD)
         trend = judge_trend(
-            recent_trend([TrendPoint.of(r) for r in rates], ValueType.CRUDE_RATE).direction,
+            recent_trend([TrendPoint.of(r) for r in rates], MeasureKind.CRUDE_RATE).direction,
             Polarity.LOW_IS_GOOD,
         )
         assert comparison is BenchmarkComparison.WORSE
