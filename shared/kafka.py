@@ -87,7 +87,8 @@ async def ensure_topics(
     """Create the topics that are missing; return the ones created.
 
     Topics are created up front: Tansu does not create them on a metadata request, and an
-    operator wants partition counts chosen, not defaulted (FACTS.md).
+    operator wants partition counts chosen, not defaulted (docs/stack-facts.md, "The
+    embedded broker").
     """
     wanted = list(names) if names is not None else catalogue_topics(settings)
     wanted.append(settings.topic(EPOCH_TOPIC))

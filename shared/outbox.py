@@ -75,7 +75,7 @@ class OutgoingEvent:
 
     @classmethod
     def of(cls, envelope: Envelope, topic: str, max_bytes: int) -> OutgoingEvent:
-        """Serialise once, refusing events over the size limit (FACTS.md: Tansu does not)."""
+        """Serialise once, refusing events over the size limit (Tansu does not enforce one)."""
         value = envelope.to_bytes()
         if len(value) > max_bytes:
             raise EventTooLarge(envelope.type, len(value), max_bytes)

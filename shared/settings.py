@@ -24,16 +24,17 @@ class KafkaSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
     bootstrap_servers: str = "127.0.0.1:9092"
-    # Tansu answers InitProducerId with UnknownError (FACTS.md): idempotence is opt-in.
+    # Tansu refuses InitProducerId (docs/stack-facts.md): idempotence is opt-in.
     enable_idempotence: bool = False
     acks: Literal["all", "1", "0"] = "all"
     linger_ms: int = 5
     max_batch_size: int = 262_144
     # Apache Kafka refuses records over 1 MiB by default; Tansu does not enforce a limit
-    # (FACTS.md), so the platform refuses oversized events itself, at the edge.
+    # (docs/stack-facts.md), so the platform refuses oversized events itself, at the edge.
     max_event_bytes: int = 1_000_000
-    # FACTS.md: group joins take ~half the session timeout; 2 s / 0.5 s suit the embedded
-    # stack and tests. Production values belong in the deployment.
+    # Tansu's group joins take about half the session timeout (docs/stack-facts.md);
+    # 2 s / 0.5 s suit the embedded stack and tests, and Apache Kafka refuses less than 6 s.
+    # Production values belong in the deployment.
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     max_poll_records: int = 2_000

@@ -116,14 +116,6 @@ EPOCH_TOPIC = "platform.broker-epoch"
 """One-partition topic whose first record identifies this broker's lifetime (see relay)."""
 
 
-def by_name(name: str) -> Topic:
-    """Look a topic up by catalogue name."""
-    for topic in CATALOGUE:
-        if topic.name == name:
-            return topic
-    raise KeyError(f"no topic {name!r} in the catalogue")
-
-
 def all_physical_names(agencies: Iterable[str]) -> list[str]:
     """Every catalogue topic (per-agency families expanded) and its dead-letter topic."""
     agencies = list(agencies)

@@ -1,7 +1,7 @@
 """Per-trust configuration: localities, partners, outcomes, the cycle and procurement rules.
 
-DOMAIN.md: "where seeds differ from each other, the platform makes the rule configurable
-per trust and ships the Durham/Gateshead values as defaults". Those defaults live in
+Where the source frameworks differ, the rule is configurable per trust and the Durham and
+Gateshead values ship as defaults (docs/domain/README.md). Those defaults live in
 ``trust_defaults.yaml`` next to this module; a deployment points ``load_trust_config`` at
 its own YAML. Validation errors name the field and the rule broken.
 """
@@ -30,7 +30,7 @@ __all__ = [
     "BenchmarkSettings",
     "CommissioningActivity",
     "CommissioningStage",
-    "Comparator",
+    "ComparatorArea",
     "DisclosureRule",
     "Locality",
     "Money",
@@ -83,7 +83,7 @@ def _require_unique(kind: str, ids: Iterable[str]) -> None:
 
 
 class Locality(_Frozen):
-    """A locality and its Local Children's Board (Durham seed 001: 5 LCBs)."""
+    """A locality and its Local Children's Board (Durham, Section 1: 5 LCBs)."""
 
     id: Slug
     name: Name
@@ -91,8 +91,8 @@ class Locality(_Frozen):
 
 
 class AgencyKind(StrEnum):
-    """Partner kinds publishing into the platform (DOMAIN.md "Who is involved").
-    ``nhs`` covers the Primary Care Trust of the seeds."""
+    """Partner kinds publishing into the platform (docs/domain/README.md,
+    "Who takes part"). ``nhs`` covers the Primary Care Trust of the source frameworks."""
 
     LOCAL_AUTHORITY = "local_authority"
     NHS = "nhs"
@@ -109,8 +109,8 @@ class PartnerAgency(_Frozen):
 
 
 class Outcome(_Frozen):
-    """One outcome; ``lead_agency`` hosts its Lead Commissioner (Durham seed 001,
-    Section 3 "Outcome Groups"), or None while to be determined."""
+    """One outcome; ``lead_agency`` hosts its Lead Commissioner (Durham,
+    Section 3, "Outcome Groups"), or None while to be determined."""
 
     id: Slug
     name: Name
@@ -119,7 +119,7 @@ class Outcome(_Frozen):
 
 class OutcomeFramework(_Frozen):
     """Outcomes are data, not code: Every Child Matters has five, Medway three
-    (DOMAIN.md "The five Every Child Matters outcomes")."""
+    (Medway, paragraph 1.8; docs/domain/README.md, "Outcomes")."""
 
     id: Slug
     name: Name
@@ -133,7 +133,7 @@ class OutcomeFramework(_Frozen):
 
 
 class CommissioningActivity(StrEnum):
-    """The four activities of the cycle, in order (Gateshead seed 000, "The Nine Step
+    """The four activities of the cycle, in order (Gateshead, "The Nine Step
     Commissioning Framework")."""
 
     ASSESS = "assess"
@@ -146,7 +146,8 @@ _ACTIVITY_ORDER = list(CommissioningActivity)
 
 
 class CommissioningStage(_Frozen):
-    """A stage of the cycle and what must exist before leaving it (DOMAIN.md table)."""
+    """A stage of the cycle and what must exist before leaving it
+    (docs/domain/commissioning-cycle.md)."""
 
     number: int = Field(ge=1)
     id: Slug
@@ -156,8 +157,8 @@ class CommissioningStage(_Frozen):
 
 
 class ProcurementActThresholds(_Frozen):
-    """Procurement Act 2023 thresholds, VAT inclusive, from 1 January 2026 (DOMAIN.md
-    "Procurement law"); revised every two years, hence configuration."""
+    """Procurement Act 2023 thresholds, VAT inclusive, from 1 January 2026 (PA2023,
+    Schedule 1; docs/domain/procurement.md); revised every two years, hence configuration."""
 
     central_government: Money
     sub_central: Money
@@ -174,7 +175,7 @@ class ProcurementActThresholds(_Frozen):
 
 
 class NotifiableThresholds(_Frozen):
-    """Below-threshold contracts become notifiable from these values (DOMAIN.md)."""
+    """Below-threshold contracts become notifiable from these values (PA2023, Part 6)."""
 
     central_government_and_nhs: Money
     other_authorities: Money
@@ -187,8 +188,8 @@ class NotifiableThresholds(_Frozen):
 
 
 class ProcurementThresholds(_Frozen):
-    """Durham's local rule (select list under £50k, open tender from £50k; seed 001,
-    Section 3 "Procurement and Contracting Function") beside the statutory limits."""
+    """Durham's local rule (select list under £50k, open tender from £50k; Durham,
+    Section 3, "Procurement and Contracting Function") beside the statutory limits."""
 
     currency: str = Field(default="GBP", pattern=r"^GBP$")
     select_list_below: Money
@@ -202,7 +203,7 @@ class ProcurementThresholds(_Frozen):
 
     @model_validator(mode="after")
     def _select_list_below_statutory_threshold(self) -> Self:
-        # Quotes from selected suppliers are only lawful below threshold (DOMAIN.md).
+        # Quotes from selected suppliers are only lawful below threshold (PA2023, Part 6).
         if self.select_list_below > self.procurement_act.sub_central:
             raise ValueError(
                 "select_list_below must not exceed procurement_act.sub_central: "
@@ -225,8 +226,8 @@ class ProcurementThresholds(_Frozen):
         return value < self.select_list_below
 
 
-class Comparator(StrEnum):
-    """Benchmarks a trust compares itself with (DOMAIN.md "Needs intelligence")."""
+class ComparatorArea(StrEnum):
+    """Benchmarks a trust compares itself with (docs/domain/needs-intelligence.md)."""
 
     ENGLAND = "england"
     REGION = "region"
@@ -237,7 +238,7 @@ class BenchmarkSettings(_Frozen):
     """Trend and comparison defaults. Fingertips' recent trend uses the five most recent
     points (TrendMarkerCalculator), so fewer than 5 would calculate no trend at all."""
 
-    default_comparator: Comparator = Comparator.ENGLAND
+    default_comparator: ComparatorArea = ComparatorArea.ENGLAND
     region: AreaCode | None = None
     """ONS code of the trust's region (North East: E12000001): the only region code its
     indicator values may carry. None accepts any."""
@@ -355,7 +356,7 @@ class TrustConfig(_Frozen):
         cls, stages: tuple[CommissioningStage, ...]
     ) -> tuple[CommissioningStage, ...]:
         """Stages numbered 1..n, activities in Assess, Plan, Do, Review order, all four
-        present (Gateshead seed 000, "The Nine Step Commissioning Framework")."""
+        present (Gateshead, "The Nine Step Commissioning Framework")."""
         _require_unique("stage", (stage.id for stage in stages))
         numbers = [stage.number for stage in stages]
         if numbers != list(range(1, len(stages) + 1)):

@@ -19,7 +19,7 @@ echo "== known vulnerabilities in the locked dependencies (./run audit)"
 ./run audit
 
 echo "== all tests on the embedded stack (Tansu broker, embedded PostgreSQL)"
-# FACTS.md: group joins on Tansu take about half the session timeout.
+# Group joins on Tansu take about half the session timeout (docs/stack-facts.md).
 KAFKA_SESSION_TIMEOUT_MS=2000 KAFKA_HEARTBEAT_INTERVAL_MS=500 \
   "$PY" -m pytest -q -p no:cacheprovider "$@"
 

@@ -30,7 +30,11 @@ def config_of(ctx: ServiceContext) -> NeedsConfig:
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
     """The composition root of the HTTP side: routers over PostgreSQL units of work."""
-    return build_routers(config_of(ctx), unit_of_work_factory(ctx.unit_of_work))
+    return build_routers(
+        config_of(ctx),
+        unit_of_work_factory(ctx.unit_of_work),
+        NeedsSettings().max_batch_values,
+    )
 
 
 def indicator_values(ctx: ServiceContext) -> BatchHandler:

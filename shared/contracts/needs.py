@@ -2,8 +2,8 @@
 
 Partner agencies publish `IndicatorValueSubmitted`, each to its own topic
 `needs.indicator-values.<agency>.v1` (the topic establishes the agency): aggregate
-figures only, never a record about an individual child (Urbanham appendix 6; DOMAIN.md,
-Small-number suppression).
+figures only, never a record about an individual child (Urbanham, toolkit appendix 6;
+docs/domain/needs-disclosure.md).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class IndicatorValueSubmitted(BaseModel):
 
 
 class NeedReason(StrEnum):
-    """Why a need was identified (DOMAIN.md, Indicator statistics; Gateshead stage 2)."""
+    """Why a need was identified (Fingertips methods; Gateshead, handbook, Activity One)."""
 
     WORSE_THAN_BENCHMARK = "worse_than_benchmark"
     WORSENING = "worsening"

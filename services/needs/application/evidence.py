@@ -1,6 +1,6 @@
 """Turning analysis results into what may be published: figures, evidence, table rows.
 
-Every figure below trust level goes through ``Publisher``, which applies the trust's
+Every figure below trust level goes through ``EvidencePublisher``, which applies the trust's
 disclosure rule to whole tables (one per indicator and period) so that events, API answers
 and downloads hide the same cells (see ``domain/publication.py``).
 """
@@ -32,7 +32,7 @@ from shared.contracts.needs import (
 from shared.contracts.needs import AreaKind as ContractAreaKind
 
 
-class Publisher:
+class EvidencePublisher:
     """Disclosure-controlled figures of one indicator's current values."""
 
     def __init__(self, data: IndicatorData, rule: SuppressionRule, trust_id: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.needs.application.config import NeedsConfig
-from services.needs.application.evidence import Publisher, contract_area
+from services.needs.application.evidence import EvidencePublisher, contract_area
 from services.needs.application.ports import (
     NeedsUnitOfWork,
     RevisionsConflict,
@@ -220,7 +220,7 @@ async def reanalyse(
     for indicator_id, indicator_changes in sorted(by_indicator.items()):
         indicator = config.catalogue[indicator_id]
         data = IndicatorData(indicator, values.get(indicator_id, ()), released.get(indicator_id))
-        publisher = Publisher(data, config.rule, config.trust_id)
+        publisher = EvidencePublisher(data, config.rule, config.trust_id)
         relevant = [v for v in indicator_changes if current_revisions.get(v.identity) == v.revision]
         for kind, code, bk in affected_series(relevant, data):
             assessment = assess_series(data, kind, code, bk, config.analysis)
@@ -261,7 +261,7 @@ def cause_of(
 async def identify(
     uow: NeedsUnitOfWork,
     assessment: SeriesAssessment,
-    publisher: Publisher,
+    publisher: EvidencePublisher,
     now: datetime,
     cause: Envelope | None,
 ) -> None:
@@ -305,7 +305,7 @@ async def resolve(
     uow: NeedsUnitOfWork,
     held: Need,
     assessment: SeriesAssessment,
-    publisher: Publisher,
+    publisher: EvidencePublisher,
     now: datetime,
     cause: Envelope | None,
 ) -> None:

@@ -1,6 +1,6 @@
 """Read models: values, comparisons and needs of an area.
 
-Everything returned here is disclosure-controlled through ``Publisher`` (the trust's
+Everything returned here is disclosure-controlled through ``EvidencePublisher`` (the trust's
 small-number suppression rule applied to whole tables).
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from services.needs.application.config import NeedsConfig
-from services.needs.application.evidence import Publisher
+from services.needs.application.evidence import EvidencePublisher
 from services.needs.application.ports import NeedsUnitOfWork
 from services.needs.application.releases import load_released
 from services.needs.domain.analysis import IndicatorData, SeriesAssessment, assess_series
@@ -60,11 +60,11 @@ def assessments(
     *,
     outcome: str | None = None,
     group: str | None = None,
-) -> list[tuple[SeriesAssessment, Publisher]]:
+) -> list[tuple[SeriesAssessment, EvidencePublisher]]:
     """Every series of the area, assessed at its latest period."""
-    found: list[tuple[SeriesAssessment, Publisher]] = []
+    found: list[tuple[SeriesAssessment, EvidencePublisher]] = []
     for indicator_id, data in datas.items():
-        publisher = Publisher(data, config.rule, config.trust_id)
+        publisher = EvidencePublisher(data, config.rule, config.trust_id)
         for _, k, c, bk in data.series_keys():
             if k is not kind or c != code:
                 continue
@@ -104,7 +104,7 @@ def value_rows(
     """Every current value of an area (or of every area of a kind), oldest period first."""
     rows: list[dict[str, Any]] = []
     for indicator_id, data in datas.items():
-        publisher = Publisher(data, config.rule, config.trust_id)
+        publisher = EvidencePublisher(data, config.rule, config.trust_id)
         measured = (
             [m for _, k, c, bk in data.series_keys() for m in data.series(k, c, bk)]
             if kind in (AreaKind.LOCALITY, AreaKind.TRUST)

@@ -95,11 +95,11 @@ _PRIMARY_ORDER: Final = (
 _WORSE: Final = frozenset({st.BenchmarkComparison.WORSE, st.BenchmarkComparison.WORSE_998})
 
 _TREND_TYPES: Final = {
-    ValueType.PROPORTION: st.ValueType.PROPORTION,
-    ValueType.RATE: st.ValueType.CRUDE_RATE,
-    ValueType.COUNT: st.ValueType.COUNT,
-    ValueType.MEAN: st.ValueType.MEAN,
-    ValueType.WAITING_TIME: st.ValueType.MEAN,
+    ValueType.PROPORTION: st.MeasureKind.PROPORTION,
+    ValueType.RATE: st.MeasureKind.CRUDE_RATE,
+    ValueType.COUNT: st.MeasureKind.COUNT,
+    ValueType.MEAN: st.MeasureKind.MEAN,
+    ValueType.WAITING_TIME: st.MeasureKind.MEAN,
 }
 
 

@@ -56,9 +56,10 @@ BREAKDOWN_DIMENSIONS: frozenset[str] = frozenset(
         "need_category",
     }
 )
-"""Groups agencies may break values down by (Urbanham appendix 6; Medway 002 "broken down
-by ethnicity, gender, ... looked after status, risk of criminality"). ``need_category`` is
-for CAF activity (Durham 001 Section 3: "analysis of CAF activity")."""
+"""Groups agencies may break values down by (Urbanham, toolkit appendix 6; Medway,
+paragraph 2.5: "broken down by ethnicity, gender, ... looked after status, risk of
+criminality"). ``need_category`` is for CAF activity (Durham, Section 2: "our analysis of
+CAF activity")."""
 
 
 class CatalogueError(ValueError):
@@ -82,7 +83,8 @@ class Indicator:
     confidence: ComparisonConfidence = ComparisonConfidence.CI95
     breakdowns: frozenset[str] = BREAKDOWN_DIMENSIONS - {"need_category"}
     caf_activity: bool = False
-    """CAF activity is evidence of unmet need per locality and need category (Durham 001)."""
+    """CAF activity is evidence of unmet need per locality and need category (Durham,
+    Section 2)."""
     description: str = ""
     example: bool = True
     comparator_range: tuple[float, float] | None = None

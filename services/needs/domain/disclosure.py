@@ -70,13 +70,6 @@ class SuppressionRule:
         """
         return max(self.rounding_base - 1, 2)
 
-    def rounding_range(self, shown: int) -> tuple[int, int]:
-        """The counts that are shown as ``shown`` (8..12 for 10 under NHS Digital's rule)."""
-        if shown == 0:
-            return (0, 0)
-        half = self.rounding_base // 2
-        return (max(shown - half, self.threshold), shown + self.rounding_base - 1 - half)
-
     def is_small(self, count: int) -> bool:
         """Whether a count is primary-suppressed under this rule."""
         return 0 < count < self.threshold

@@ -37,10 +37,6 @@ ANALYSED_KINDS: Final = frozenset({AreaKind.LOCALITY, AreaKind.TRUST})
 """Areas the trust is responsible for: their needs are detected and their figures are
 disclosure-controlled."""
 
-BENCHMARK_KINDS: Final = frozenset(
-    {AreaKind.ENGLAND, AreaKind.REGION, AreaKind.STATISTICAL_NEIGHBOUR}
-)
-
 
 class SubmissionRefused(ValueError):
     """A submitted value broke a rule; ``field`` and ``rule`` say which and why."""
@@ -218,10 +214,6 @@ class ReportedValue:
     @property
     def breakdown_key(self) -> str:
         return breakdown_key(self.breakdown)
-
-    @property
-    def period_order(self) -> Period:
-        return parse_period(self.period)
 
     @property
     def identity(self) -> tuple[str, str, str, str, str]:

@@ -53,8 +53,8 @@ CI95_WIDTH_IN_STANDARD_ERRORS: Final = 3.92
 """se = (UCI95 - LCI95) / 3.92 in the recent-trend weights (TrendMarkerCalculator)."""
 
 
-class ValueType(StrEnum):
-    """Fingertips value types that decide which interval and trend method applies."""
+class MeasureKind(StrEnum):
+    """The kind of measure (Fingertips value type): decides the interval and trend method."""
 
     PROPORTION = "proportion"
     CRUDE_RATE = "crude rate"

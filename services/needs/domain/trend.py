@@ -18,10 +18,10 @@ from services.needs.domain.statistics import (
     TREND_CHI_SQUARED_CRITICAL,
     TREND_POINTS,
     IndicatorValue,
+    MeasureKind,
     Polarity,
     TrendDirection,
     TrendJudgement,
-    ValueType,
     check_proportion,
 )
 
@@ -52,7 +52,7 @@ class RecentTrend:
     points_used: int = 0
 
 
-def recent_trend(points: Sequence[TrendPoint], value_type: ValueType) -> RecentTrend:
+def recent_trend(points: Sequence[TrendPoint], value_type: MeasureKind) -> RecentTrend:
     """Fingertips recent-trend marker (TrendMarkerCalculator).
 
     ``points`` run oldest to newest; the five most recent are used. Proportions with a
@@ -66,7 +66,7 @@ def recent_trend(points: Sequence[TrendPoint], value_type: ValueType) -> RecentT
     if len(points) < TREND_POINTS or value_type in NO_TREND_VALUE_TYPES:
         return RecentTrend(TrendDirection.CANNOT_BE_CALCULATED)
     recent = tuple(points[-TREND_POINTS:])
-    by_counts = value_type is ValueType.PROPORTION and all(
+    by_counts = value_type is MeasureKind.PROPORTION and all(
         p.count is not None and p.denominator is not None for p in recent
     )
     if by_counts and any(p.count == p.denominator for p in recent):

@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -228,7 +227,3 @@ class ProcurementUnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[ProcurementUnitOfWork]]
-
-
-def money(value: Decimal) -> str:
-    return f"{value:.2f}"

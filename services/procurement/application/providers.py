@@ -4,8 +4,6 @@ each board develops, monitors and maintains its select list)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from services.procurement.application.common import (
     Conflict,
     Forbidden,
@@ -15,10 +13,9 @@ from services.procurement.application.common import (
     check_locality,
     is_board_of,
     is_commissioner,
-    require_commissioner,
 )
 from services.procurement.application.ports import AuditEntry, Clock, ProcurementUnitOfWork
-from services.procurement.domain.providers import Evidence, Provider
+from services.procurement.domain.providers import Provider
 from shared.auth.policy import Principal, Role
 
 
@@ -55,21 +52,6 @@ async def register_provider(
     )
     await uow.commit()
     return existing is None
-
-
-async def add_evidence(
-    uow: ProcurementUnitOfWork,
-    principal: Principal,
-    provider_id: str,
-    evidence: Evidence,
-    clock: Clock,
-) -> Provider:
-    provider = await uow.providers.get(provider_id)
-    if provider is None:
-        raise NotFound("provider_id", f"no provider {provider_id!r}")
-    updated = replace(provider, evidence={**provider.evidence, evidence.standard: evidence})
-    await register_provider(uow, principal, updated, clock)
-    return updated
 
 
 async def admit(
@@ -141,8 +123,3 @@ async def remove(
 async def providers_visible(uow: ProcurementUnitOfWork, principal: Principal) -> list[Provider]:
     everyone = await uow.providers.list()
     return [p for p in everyone if may_read_provider(principal, p.provider_id)]
-
-
-def require_commissioner_or_board(principal: Principal) -> None:
-    if Role.LOCAL_BOARD_MEMBER not in principal.roles:
-        require_commissioner(principal)

@@ -13,8 +13,6 @@ from enum import StrEnum
 from services.projects.domain.evidence import Evidence
 from services.projects.domain.gates import LAST_STAGE
 
-NEEDS_ANALYSIS_STAGE = 3
-
 
 class Level(StrEnum):
     INDIVIDUAL = "individual"
@@ -110,10 +108,6 @@ class Project:
     @property
     def trust_wide(self) -> bool:
         return not self.localities
-
-    @property
-    def passed_needs_analysis(self) -> bool:
-        return self.completed or self.stage > NEEDS_ANALYSIS_STAGE
 
     def changed(self, **changes: object) -> Project:
         """The next version of the project with ``changes`` applied."""

@@ -64,6 +64,43 @@ async def test_values_the_database_cannot_hold_are_refused_by_field(
         assert garbled.json()["detail"][0]["field"] == "body"
 
 
+async def test_a_batch_larger_than_the_configured_limit_is_refused_whole(
+    database_url: str,
+    kafka: KafkaSettings,
+    schemas: list[str],
+    unique_schema: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEEDS_MAX_BATCH_VALUES", "2")
+    async with running_needs(database_url, kafka, unique_schema, schemas) as needs:
+        publisher = needs.token(Role.AGENCY_PUBLISHER, agency=NHS)
+        periods = ["2022", "2023", "2024"]
+        items = [easington(period=period) for period in periods]
+
+        three = await needs.client.post(
+            "/indicator-values", json={"values": items}, headers=publisher
+        )
+        assert three.status_code == 422, three.text
+        assert "at most 2 values" in three.text
+        history = await needs.client.get(
+            "/indicator-values/history",
+            params={
+                "indicator_id": "teenage_conceptions",
+                "area_kind": "locality",
+                "area_code": "easington",
+            },
+            headers=publisher,
+        )
+        nothing_stored = history.status_code == 404 or history.json() == []
+        assert nothing_stored, history.text
+
+        two = await needs.client.post(
+            "/indicator-values", json={"values": items[:2]}, headers=publisher
+        )
+        assert two.status_code == 200, two.text
+        assert two.json()["stored"] == 2
+
+
 async def test_operations_and_downloads_declare_their_content_types(
     database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
 ) -> None:

@@ -269,8 +269,8 @@ def test_a_change_re_assesses_the_series_it_can_alter() -> None:
 
 
 def test_a_locality_starting_far_more_cafs_than_the_trust_shows_unmet_need() -> None:
-    """CAF activity per locality is evidence of unmet need (Durham 001 Section 3;
-    Urbanham appendix 6): CAF starts are benchmarked against the trust as a whole."""
+    """CAF activity per locality is evidence of unmet need (Durham, Sections 2 and 3;
+    Urbanham, toolkit appendix 6): CAF starts are benchmarked against the trust as a whole."""
     caf = CATALOGUE["caf_assessments_started"]
 
     def cafs(kind: AreaKind, code: str, count: int, children: float) -> ReportedValue:

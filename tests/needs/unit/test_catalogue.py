@@ -19,7 +19,7 @@ SCHEMA_FILE = (
 )
 
 
-def test_the_starter_catalogue_covers_the_seeds_priorities_as_example_configuration() -> None:
+def test_the_starter_catalogue_covers_the_frameworks_priorities_as_example_configuration() -> None:
     catalogue = load_catalogue()
     trust = load_trust_config()
     catalogue.check_references(trust.outcome_ids, (a.id for a in trust.agencies))

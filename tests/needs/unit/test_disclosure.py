@@ -1,9 +1,9 @@
 """Specification of small-number suppression for published needs breakdowns.
 
-Rules from DOMAIN.md, "Small-number suppression": NHS Digital (2018) suppresses counts 1-7
+Rules from docs/domain/needs-disclosure.md: NHS Digital (2018) suppresses counts 1-7
 and rounds all other sub-national counts to the nearest 5; the older rule suppresses 1-5
-with secondary suppression; secure research environments use 10. Whatever the rule, "never
-publish a cell that can be recovered from totals".
+with secondary suppression; secure research environments use 10. Whatever the rule, no published
+cell may be recoverable from totals.
 """
 
 from __future__ import annotations

@@ -20,9 +20,9 @@ from services.needs.domain.model import AreaKind, ReportedValue
 from services.needs.domain.publication import published
 from services.needs.domain.statistics import (
     BenchmarkComparison,
+    MeasureKind,
     TrendDirection,
     TrendJudgement,
-    ValueType,
     count_value,
     mean_from_summary,
     proportion,
@@ -145,21 +145,23 @@ class TestFingertipsTrendRules:
     def test_counts_and_means_get_no_trend(self) -> None:
         counts = [TrendPoint.of(count_value(n)) for n in (10, 20, 40, 80, 160)]
         means = [TrendPoint.of(mean_from_summary(m, 2, 50)) for m in (5, 6, 7, 8, 9)]
-        assert recent_trend(counts, ValueType.COUNT).direction is (
+        assert recent_trend(counts, MeasureKind.COUNT).direction is (
             TrendDirection.CANNOT_BE_CALCULATED
         )
-        assert recent_trend(means, ValueType.MEAN).direction is (
+        assert recent_trend(means, MeasureKind.MEAN).direction is (
             TrendDirection.CANNOT_BE_CALCULATED
         )
 
     def test_a_period_at_100_percent_cannot_be_calculated(self) -> None:
         points = [TrendPoint.of(proportion(x, 100), x, 100) for x in (60, 70, 80, 90, 100)]
-        assert recent_trend(points, ValueType.PROPORTION).direction is (
+        assert recent_trend(points, MeasureKind.PROPORTION).direction is (
             TrendDirection.CANNOT_BE_CALCULATED
         )
 
-    @pytest.mark.parametrize("value_type", [ValueType.PROPORTION, ValueType.CRUDE_RATE])
-    def test_a_slope_of_exactly_zero_is_no_significant_change(self, value_type: ValueType) -> None:
+    @pytest.mark.parametrize("value_type", [MeasureKind.PROPORTION, MeasureKind.CRUDE_RATE])
+    def test_a_slope_of_exactly_zero_is_no_significant_change(
+        self, value_type: MeasureKind
+    ) -> None:
         points = [TrendPoint.of(proportion(50, 1000), 50, 1000) for _ in range(5)]
         trend = recent_trend(points, value_type)
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE

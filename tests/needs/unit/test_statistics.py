@@ -1,6 +1,6 @@
 """Specification of the needs service's indicator statistics.
 
-Check values come from DOMAIN.md ("Indicator statistics (Fingertips / PHE methods)"), from
+Check values come from docs/domain/needs-intelligence.md (the Fingertips / PHE methods), from
 closed forms that do not share code with the implementation (the chi-squared distribution
 with 2 degrees of freedom is exponential; Student's t with 1 degree of freedom is Cauchy;
 a chi-squared CDF with even degrees of freedom is a Poisson tail sum), and from standard
@@ -27,12 +27,12 @@ from services.needs.domain.statistics import (
     ComparisonConfidence,
     ConfidenceLimits,
     IndicatorValue,
+    MeasureKind,
     Polarity,
     QuintileLabel,
     StandardisationStratum,
     TrendDirection,
     TrendJudgement,
-    ValueType,
     WithheldValue,
     byars_limits,
     chi_squared_cdf,
@@ -96,7 +96,7 @@ class TestChiSquaredQuantile:
         assert 1 - poisson_cdf(df // 2 - 1, quantile / 2) == pytest.approx(p, abs=1e-7)
 
     def test_trend_threshold_is_the_998_critical_value_of_one_degree_of_freedom(self) -> None:
-        # DOMAIN.md's 9.5495 is qchisq(0.998, 1) = qnorm(0.999)^2 (Fingertips' constant)
+        # Fingertips' 9.5495 is qchisq(0.998, 1) = qnorm(0.999)^2
         assert chi_squared_quantile(0.998, 1) == pytest.approx(TREND_CHI_SQUARED_CRITICAL, 1e-10)
         z_squared = Z_998**2
         assert z_squared == pytest.approx(TREND_CHI_SQUARED_CRITICAL, rel=1e-12)
@@ -147,8 +147,9 @@ def test_normal_deviates_are_the_ones_domain_md_names() -> None:
 
 
 class TestProportion:
-    def test_ten_in_a_hundred_has_the_domain_md_95_interval(self) -> None:
-        # DOMAIN.md check value; PHEindicatormethods wilson_lower / wilson_upper
+    def test_ten_in_a_hundred_has_the_published_95_interval(self) -> None:
+        # Check value in docs/domain/needs-intelligence.md; PHEindicatormethods
+        # wilson_lower / wilson_upper
         limits = wilson_limits(10, 100, CONFIDENCE_95)
         assert limits.lower == pytest.approx(0.05523, abs=5e-6)
         assert limits.upper == pytest.approx(0.17437, abs=5e-6)
@@ -315,7 +316,7 @@ class TestDirectlyStandardisedRate:
         assert dsr.value == pytest.approx(10.0)
 
     def test_worked_example_of_the_dobson_method(self) -> None:
-        # Two age bands weighted 4000 and 6000 (DOMAIN.md: DSR = sum(x w / n) / sum(w)).
+        # Two age bands weighted 4000 and 6000 (Dobson: DSR = sum(x w / n) / sum(w)).
         # DSR = (12*4000/2000 + 18*6000/3000) / 10000 = (24 + 36) / 10000 = 0.006
         # var = (12*(2)^2 + 18*(2)^2) / 10000^2 = 120 / 1e8; X = 30
         # limits = DSR + sqrt(var / X) * (Byar(X) - X)
@@ -436,37 +437,37 @@ def series(values: list[float], half_width: float = 0.5) -> list[TrendPoint]:
 
 class TestRecentTrend:
     def test_a_clearly_rising_series_with_narrow_intervals_is_increasing(self) -> None:
-        trend = recent_trend(series([10, 12, 14, 16, 18]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10, 12, 14, 16, 18]), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.INCREASING
         assert trend.chi_squared is not None and trend.chi_squared > TREND_CHI_SQUARED_CRITICAL
 
     def test_a_clearly_falling_series_is_decreasing(self) -> None:
-        trend = recent_trend(series([18, 16, 14, 12, 10]), ValueType.DIRECTLY_STANDARDISED_RATE)
+        trend = recent_trend(series([18, 16, 14, 12, 10]), MeasureKind.DIRECTLY_STANDARDISED_RATE)
         assert trend.direction is TrendDirection.DECREASING
 
     def test_a_flat_series_shows_no_significant_change(self) -> None:
-        trend = recent_trend(series([15, 15.1, 14.9, 15, 15.05]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([15, 15.1, 14.9, 15, 15.05]), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_a_rise_inside_wide_intervals_is_not_significant(self) -> None:
-        trend = recent_trend(series([10, 12, 14, 16, 18], half_width=20), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10, 12, 14, 16, 18], half_width=20), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_four_points_cannot_be_calculated(self) -> None:
-        trend = recent_trend(series([10, 12, 14, 16]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10, 12, 14, 16]), MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.CANNOT_BE_CALCULATED
 
     def test_a_slope_that_flips_sign_when_one_point_is_dropped_is_not_significant(self) -> None:
         # Four gently falling points and one jump: the full fit rises steeply (chi-squared
         # far above 9.5495), but without the last point the slope is negative.
-        trend = recent_trend(series([10.5, 10.4, 10.3, 10.2, 20]), ValueType.CRUDE_RATE)
+        trend = recent_trend(series([10.5, 10.4, 10.3, 10.2, 20]), MeasureKind.CRUDE_RATE)
         assert trend.chi_squared is not None and trend.chi_squared > 100
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_only_the_five_most_recent_points_count(self) -> None:
         older = series([90, 80, 70])
         assert (
-            recent_trend([*older, *series([10, 12, 14, 16, 18])], ValueType.CRUDE_RATE).direction
+            recent_trend([*older, *series([10, 12, 14, 16, 18])], MeasureKind.CRUDE_RATE).direction
             is TrendDirection.INCREASING
         )
 
@@ -474,19 +475,19 @@ class TestRecentTrend:
         # se = (UCI95 - LCI95) / 3.92; with equal se the WLS slope is the OLS slope and
         # chi-squared = slope^2 * sum((t - 3)^2) / se^2.
         points = series([10, 11, 12.5, 13, 14.5], half_width=1.96)
-        trend = recent_trend(points, ValueType.CRUDE_RATE)
+        trend = recent_trend(points, MeasureKind.CRUDE_RATE)
         slope = (-2 * 10 - 11 + 13 + 2 * 14.5) / 10
         se = 3.92 / 3.92
         assert trend.chi_squared == pytest.approx(slope**2 * 10 / se**2)
 
     def test_a_point_without_interval_width_cannot_be_calculated(self) -> None:
         points = [*series([10, 12, 14, 16]), TrendPoint(18, 18, 18)]
-        trend = recent_trend(points, ValueType.CRUDE_RATE)
+        trend = recent_trend(points, MeasureKind.CRUDE_RATE)
         assert trend.direction is TrendDirection.CANNOT_BE_CALCULATED
 
     def test_proportions_use_the_chi_squared_test_for_trend(self) -> None:
         rising = [TrendPoint.of(proportion(x, 1_000), x, 1_000) for x in (50, 60, 70, 80, 90)]
-        trend = recent_trend(rising, ValueType.PROPORTION)
+        trend = recent_trend(rising, MeasureKind.PROPORTION)
         assert trend.direction is TrendDirection.INCREASING
         # Armitage's statistic in its textbook form T^2 / Var(T) (independent algebra)
         counts, ns, ts = [50, 60, 70, 80, 90], [1_000] * 5, [1, 2, 3, 4, 5]
@@ -499,25 +500,25 @@ class TestRecentTrend:
 
     def test_steady_proportions_show_no_significant_change(self) -> None:
         flat = [TrendPoint.of(proportion(x, 1_000), x, 1_000) for x in (70, 68, 71, 69, 70)]
-        assert recent_trend(flat, ValueType.PROPORTION).direction is (
+        assert recent_trend(flat, MeasureKind.PROPORTION).direction is (
             TrendDirection.NO_SIGNIFICANT_CHANGE
         )
 
     def test_falling_proportions_with_a_zero_period_still_decrease(self) -> None:
         falling = [TrendPoint.of(proportion(x, 500), x, 500) for x in (60, 40, 25, 10, 0)]
-        assert recent_trend(falling, ValueType.PROPORTION).direction is TrendDirection.DECREASING
+        assert recent_trend(falling, MeasureKind.PROPORTION).direction is TrendDirection.DECREASING
 
     def test_proportions_whose_logit_slope_flips_when_a_point_is_dropped(self) -> None:
         # Armitage chi-squared is large, but dropping the final surge reverses the slope.
         counts = [105, 104, 103, 102, 400]
         points = [TrendPoint.of(proportion(x, 1_000), x, 1_000) for x in counts]
-        trend = recent_trend(points, ValueType.PROPORTION)
+        trend = recent_trend(points, MeasureKind.PROPORTION)
         assert trend.chi_squared is not None and trend.chi_squared > 100
         assert trend.direction is TrendDirection.NO_SIGNIFICANT_CHANGE
 
     def test_proportions_without_counts_fall_back_to_weighted_least_squares(self) -> None:
         points = [TrendPoint.of(proportion(x, 1_000)) for x in (50, 60, 70, 80, 90)]
-        assert recent_trend(points, ValueType.PROPORTION).direction is TrendDirection.INCREASING
+        assert recent_trend(points, MeasureKind.PROPORTION).direction is TrendDirection.INCREASING
 
     @pytest.mark.parametrize(
         ("direction", "polarity", "expected"),
@@ -556,7 +557,7 @@ class TestQuintileRank:
         assert quintile_rank(2.0, [1.0, 2.0, 3.0], Polarity.HIGH_IS_GOOD) is None
 
     def test_four_values_are_enough(self) -> None:
-        # DOMAIN.md: quintiles need >= 4 values (Fingertips: more than 3)
+        # Fingertips ranks into quintiles only with more than 3 values
         assert quintile_rank(4.0, [1.0, 2.0, 3.0, 4.0], Polarity.HIGH_IS_GOOD) is not None
 
     @pytest.mark.parametrize(
@@ -613,7 +614,7 @@ class TestWorseAndWorsening:
         latest = rates[-1]
         comparison = compare(latest.ci95, latest.ci998, 300.0, Polarity.LOW_IS_GOOD)
         trend = judge_trend(
-            recent_trend([TrendPoint.of(r) for r in rates], ValueType.CRUDE_RATE).direction,
+            recent_trend([TrendPoint.of(r) for r in rates], MeasureKind.CRUDE_RATE).direction,
             Polarity.LOW_IS_GOOD,
         )
         assert comparison is BenchmarkComparison.WORSE

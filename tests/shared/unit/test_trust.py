@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from shared.trust import (
     CommissioningActivity,
-    Comparator,
+    ComparatorArea,
     TrustConfig,
     TrustConfigError,
     load_trust_config,
@@ -87,7 +87,7 @@ class TestPackagedDefaults:
         assert self.config.procurement.minimum_tender_days == 25
 
     def test_benchmarks_and_disclosure_follow_fingertips_and_nhs_digital(self) -> None:
-        assert self.config.benchmark.default_comparator is Comparator.ENGLAND
+        assert self.config.benchmark.default_comparator is ComparatorArea.ENGLAND
         assert self.config.benchmark.trend_periods == 5
         assert self.config.benchmark.worsening_periods_to_flag == 3
         assert (self.config.disclosure.threshold, self.config.disclosure.rounding) == (7, 5)

@@ -17,10 +17,13 @@ from services.needs.entrypoints.http.needs import needs_router
 __all__ = ["build_routers", "inbound_json_schema"]
 
 
-def build_routers(config: NeedsConfig, uows: UnitOfWorkFactory) -> list[APIRouter]:
-    """The service's routers, over its configuration and unit of work."""
+def build_routers(
+    config: NeedsConfig, uows: UnitOfWorkFactory, max_batch_values: int
+) -> list[APIRouter]:
+    """The service's routers, over its configuration and unit of work; a submitted batch
+    holds at most ``max_batch_values`` values."""
     return [
-        ingest_router(config, uows),
+        ingest_router(config, uows, max_batch_values),
         catalogue_router(config),
         areas_router(config, uows),
         needs_router(config, uows),

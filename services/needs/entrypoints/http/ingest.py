@@ -1,11 +1,15 @@
-"""Ingest: agencies submit batches of aggregate indicator values and read back their own."""
+"""Ingest: agencies submit batches of aggregate indicator values and read back their own.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the batch limit is a setting, so the body
+annotation refers to a validator built per router, which FastAPI must see as an object.
+"""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, status
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from services.needs.application import queries
 from services.needs.application.config import NeedsConfig
@@ -30,8 +34,22 @@ SAFE_TEXT = r"^[^\x00]*$"
 """PostgreSQL text holds no NUL character: a parameter with one is refused, not stored."""
 
 
-def ingest_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
+def at_most(max_values: int) -> Callable[[IndicatorValueBatch], IndicatorValueBatch]:
+    """A batch of more than ``max_values`` values is refused (422), before any is read."""
+
+    def check(batch: IndicatorValueBatch) -> IndicatorValueBatch:
+        if len(batch.values) > max_values:
+            raise ValueError(f"a batch holds at most {max_values} values")
+        return batch
+
+    return check
+
+
+def ingest_router(config: NeedsConfig, uows: UnitOfWorkFactory, max_values: int) -> APIRouter:
+    """``max_values``: the most values one batch may hold (``NEEDS_MAX_BATCH_VALUES``)."""
     router = APIRouter(tags=["ingest"])
+    limited = AfterValidator(at_most(max_values))
+    batch_body = Body(description=f"At most {max_values} values.")
 
     @router.post(
         "/indicator-values",
@@ -40,7 +58,7 @@ def ingest_router(config: NeedsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         responses=errors(*AUTHENTICATED, 409, 413, 422),
     )
     async def submit_values(
-        principal: AgencyPublisher, batch: Annotated[IndicatorValueBatch, Body()]
+        principal: AgencyPublisher, batch: Annotated[IndicatorValueBatch, batch_body, limited]
     ) -> IngestAnswer | JSONResponse:
         """Store values (idempotently), re-analyse, publish needs identified or resolved.
         A refused value refuses the whole batch: 422 with every reason, or 409 when a

@@ -34,7 +34,8 @@ class IndicatorValueBatch(BaseModel):
         },
     )
 
-    values: list[IndicatorValueSubmitted] = Field(min_length=1, max_length=5_000)
+    values: list[IndicatorValueSubmitted] = Field(min_length=1)
+    """At most ``NEEDS_MAX_BATCH_VALUES`` (checked by the ingest router)."""
 
 
 class ItemResult(BaseModel):
