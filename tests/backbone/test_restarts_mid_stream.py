@@ -131,8 +131,6 @@ def broker_of_its_own(kind: str, home: Path) -> EmbeddedKafka | EmbeddedApacheKa
     return EmbeddedApacheKafka(home)
 
 
-@pytest.mark.database
-@pytest.mark.broker
 TANSU_AFTER_RESTART = (
     "on a loaded machine, after the PostgreSQL restart above, the restarted memory-only Tansu "
     "answers the relay's re-publish with UnknownError for minutes (it passes alone); the "
@@ -140,6 +138,8 @@ TANSU_AFTER_RESTART = (
 )
 
 
+@pytest.mark.database
+@pytest.mark.broker
 @pytest.mark.parametrize(
     "kind", [pytest.param("tansu", marks=pytest.mark.skip(TANSU_AFTER_RESTART)), "apache-kafka"]
 )
