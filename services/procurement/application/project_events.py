@@ -16,7 +16,7 @@ it with the reason and carries on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from services.procurement.application.changes import Decider, end_contract
@@ -103,8 +103,9 @@ async def open_requested(
 
 
 def _last_day(contract: Contract, decided_on: date) -> date:
-    """The decision's date, within the contract's term."""
-    return min(max(decided_on, contract.starts_on), contract.ends_on)
+    """The decision's date, within the contract's term; a contract decided against before
+    it starts ends the day after its first (a contract's term is at least that long)."""
+    return min(max(decided_on, contract.starts_on + timedelta(days=1)), contract.ends_on)
 
 
 async def decommission(

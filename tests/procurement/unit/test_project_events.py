@@ -85,7 +85,12 @@ def ceased(project_id: uuid.UUID = PROJECT) -> projects.DecommissioningDecided:
     )
 
 
-def contract_of(db: FakeDatabase, project_id: uuid.UUID, state: str = "active") -> Contract:
+def contract_of(
+    db: FakeDatabase,
+    project_id: uuid.UUID,
+    state: str = "active",
+    starts_on: date = date(2026, 4, 1),
+) -> Contract:
     procurement_id = uuid.uuid4()
     contract = Contract(
         contract_id=uuid.uuid4(),
@@ -101,7 +106,7 @@ def contract_of(db: FakeDatabase, project_id: uuid.UUID, state: str = "active") 
             ),
         ),
         reporting_frequency=Frequency.QUARTERLY,
-        starts_on=date(2026, 4, 1),
+        starts_on=starts_on,
         ends_on=date(2028, 3, 31),
         funding=(Funding("pool", Decimal("40000")),),
         state=state,
@@ -205,3 +210,14 @@ async def test_a_decision_to_cease_with_no_contract_is_audited_and_ends_nothing(
     [entry] = db.audit
     assert entry.action == "decommissioning.no_active_contract"
     assert entry.detail is not None and entry.detail["project_id"] == str(PROJECT)
+
+
+async def test_a_contract_not_yet_started_ends_after_its_first_day(
+    config: ProcurementConfig,
+) -> None:
+    db = FakeDatabase()
+    later = contract_of(db, PROJECT, starts_on=date(2027, 5, 1))
+    await take(db, config, event(ceased()))
+    [terminated] = db.events(ContractTerminated)
+    assert terminated.terminated_on == date(2027, 5, 2)
+    assert db.contracts[later.contract_id].state == "terminated"
