@@ -1,6 +1,7 @@
-"""Facts from later in the cycle, accepted by API until the procurement and monitoring
-services publish them: a contract awarded for the project's service, and performance
-reviews or escalations of it (Durham, Section 3, roles table "Procure new service",
+"""Facts from later in the cycle: a contract awarded for the project's service (from the
+procurement service's events, or by API for an award made outside the platform), and
+performance reviews or escalations of it, accepted by API until the monitoring service
+publishes them (Durham, Section 3, roles table "Procure new service",
 "Monitor contract")."""
 
 from __future__ import annotations

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from shared.envelope import header_value
 from shared.settings import KafkaSettings
-from tests.backbone.support import eventually
+from shared.topics import PROCUREMENT_EVENTS
+from tests.backbone.support import eventually, read_records
 from tests.procurement.integration.support import RunningProcurement, running_procurement
 from tests.procurement.integration.test_pooled_budget import contract_for
 from tests.procurement.integration.test_routes_to_contract import compete, fund, of_type
@@ -163,3 +165,11 @@ async def test_a_decision_to_cease_terminates_the_projects_contract(
             decided["id"],
         )
         assert "The Easington drop-in clinic" in entry["reason"]
+
+        # The project asked for no procurement: the award of the contract it is ending is
+        # not recorded on it, but dead-lettered with the reason, and the consumer carries on.
+        dead_topic = projects.kafka.topic(PROCUREMENT_EVENTS.name) + ".dlq"
+        [dead] = await read_records(projects.kafka, dead_topic, 1, 60)
+        assert json.loads(dead.value)["type"] == "procurement.ContractAwarded.v1"
+        reason = header_value(dead.headers, "dlq.reason") or ""
+        assert "project_id: no procurement was requested for this project" in reason
