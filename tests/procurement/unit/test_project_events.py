@@ -13,6 +13,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from services.procurement.adapters.unit_of_work import (
+    InboxProcurementUnitOfWork,
+    PostgresProcurementUnitOfWork,
+)
 from services.procurement.application.common import (
     Problem,
     ProcurementConfig,
@@ -221,3 +225,21 @@ async def test_a_contract_not_yet_started_ends_after_its_first_day(
     [terminated] = db.events(ContractTerminated)
     assert terminated.terminated_on == date(2027, 5, 2)
     assert db.contracts[later.contract_id].state == "terminated"
+
+
+async def test_the_consumers_unit_of_work_leaves_the_commit_to_the_inbox() -> None:
+    """The inbox commits an event's effects with its inbox row, in one transaction; a use
+    case's own commit inside the consumer must not commit that transaction early."""
+
+    class Platform:
+        connection = object()
+        commits = 0
+
+        async def commit(self) -> None:
+            self.commits += 1
+
+    platform = Platform()
+    await InboxProcurementUnitOfWork(platform).commit()  # type: ignore[arg-type]
+    assert platform.commits == 0
+    await PostgresProcurementUnitOfWork(platform).commit()  # type: ignore[arg-type]
+    assert platform.commits == 1
