@@ -13,11 +13,14 @@ from services.projects.adapters.unit_of_work import (
     unit_of_work_factory,
 )
 from services.projects.application.config import projects_config
-from services.projects.entrypoints.consumers import when_needs_are_published
+from services.projects.entrypoints.consumers import (
+    when_contracts_are_awarded,
+    when_needs_are_published,
+)
 from services.projects.entrypoints.http import build_routers
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
-from shared.topics import NEEDS_EVENTS
+from shared.topics import NEEDS_EVENTS, PROCUREMENT_EVENTS
 
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
@@ -28,6 +31,10 @@ def routers(ctx: ServiceContext) -> Sequence[Any]:
 
 def needs_events(ctx: ServiceContext) -> BatchHandler:
     return when_needs_are_published(PostgresProjectsUnitOfWork)
+
+
+def procurement_events(ctx: ServiceContext) -> BatchHandler:
+    return when_contracts_are_awarded(PostgresProjectsUnitOfWork)
 
 
 definition = ServiceDefinition(
@@ -41,5 +48,12 @@ definition = ServiceDefinition(
     migrations=Path(__file__).parent / "adapters" / "migrations",
     tables=metadata,
     routers=routers,
-    consumers=[ConsumerSpec(name="needs-events", topics=[NEEDS_EVENTS.name], handler=needs_events)],
+    consumers=[
+        ConsumerSpec(name="needs-events", topics=[NEEDS_EVENTS.name], handler=needs_events),
+        ConsumerSpec(
+            name="procurement-events",
+            topics=[PROCUREMENT_EVENTS.name],
+            handler=procurement_events,
+        ),
+    ],
 )

@@ -108,6 +108,11 @@ class ContractAwarded(_Event):
     awarded_by: str = Field(description="Who decided (token subject).")
     awarded_at: AwareDatetime = Field(description="When the decision was taken.")
     standstill_ends: date = Field(description="Last day of the standstill (working days).")
+    project_id: uuid.UUID | None = Field(
+        default=None,
+        description="The commissioning project the procurement was requested for, if any: "
+        "the projects service records the award on it.",
+    )
 
 
 class Polarity(StrEnum):

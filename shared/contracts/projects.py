@@ -153,7 +153,8 @@ class ProcurementRequested(BaseModel):
     the stage-6 gate with a decision to design a new service or redesign one (Gateshead
     handbook, Activity Three steps 2 and 5; Durham, Section 3, roles table "Identify what
     needs to change / Specify new service"). The procurement service answers with a
-    contract award, which the projects service takes back (today by API).
+    contract award (``ContractAwarded`` naming the project), which the projects service
+    records on the project.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -206,6 +206,14 @@ class PostgresContracts(_Bound):
             _contract_body(c),
         )
 
+    async def of_project(self, project_id: uuid.UUID) -> list[Contract]:
+        rows = await self.db.fetch(
+            "SELECT c.* FROM contract c JOIN project_link l USING (procurement_id) "
+            "WHERE l.project_id = $1 ORDER BY c.starts_on, c.contract_id",
+            project_id,
+        )
+        return [_contract(r) for r in rows]
+
     async def list(self, provider_id: str | None) -> list[Contract]:
         rows = await self.db.fetch(
             "SELECT * FROM contract WHERE $1::text IS NULL OR provider_id = $1 "

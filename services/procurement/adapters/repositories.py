@@ -176,6 +176,20 @@ class PostgresProcurements(_Bound):
         )
         return bool(status.endswith(" 1"))
 
+    async def link_project(self, procurement_id: uuid.UUID, project_id: uuid.UUID) -> None:
+        await self.db.execute(
+            "INSERT INTO project_link (procurement_id, project_id) VALUES ($1, $2) "
+            "ON CONFLICT (procurement_id) DO NOTHING",
+            procurement_id,
+            project_id,
+        )
+
+    async def project_of(self, procurement_id: uuid.UUID) -> uuid.UUID | None:
+        found = await self.db.fetchval(
+            "SELECT project_id FROM project_link WHERE procurement_id = $1", procurement_id
+        )
+        return None if found is None else uuid.UUID(str(found))
+
     async def get(self, procurement_id: uuid.UUID, *, lock: bool = False) -> Procurement | None:
         sql = "SELECT * FROM procurement WHERE procurement_id = $1" + (
             " FOR UPDATE" if lock else ""

@@ -185,3 +185,17 @@ class AuditRow(ProcurementTable, table=True):
     locality: str | None = Field(default=None, sa_type=Text)
     provider_id: str | None = Field(default=None, sa_type=Text)
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
+
+
+class ProjectLinkRow(ProcurementTable, table=True):
+    """The commissioning project a procurement was requested for (from the projects
+    service's ``ProcurementRequested``): a decommissioning decision names the project, and
+    ends the contracts of its procurements (Gateshead handbook, Activity Three step 9)."""
+
+    __tablename__ = "project_link"
+    __table_args__ = (Index("project_link_by_project", "project_id"),)
+
+    procurement_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("procurement.procurement_id"), primary_key=True)
+    )
+    project_id: uuid.UUID = Field(nullable=False)

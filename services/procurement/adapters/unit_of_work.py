@@ -65,3 +65,12 @@ def unit_of_work_factory(
             yield PostgresProcurementUnitOfWork(uow)
 
     return open_unit_of_work
+
+
+class InboxProcurementUnitOfWork(PostgresProcurementUnitOfWork):
+    """The procurement repositories inside the inbox's transaction: a use case's
+    ``commit`` leaves the commit to the inbox, which commits the effects of a batch with
+    its inbox rows (so an event is applied once, or not at all)."""
+
+    async def commit(self) -> None:
+        return None

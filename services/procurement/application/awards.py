@@ -196,6 +196,7 @@ async def award(
             awarded_by=principal.subject,
             awarded_at=now,
             standstill_ends=awarded.standstill_ends,
+            project_id=await uow.procurements.project_of(procurement_id),
         ),
         subject=subject_of(procurement_id),
         locality=procurement.locality,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from services.procurement.application.common import (
     NotFound,
@@ -22,6 +23,7 @@ from shared.contracts.procurement import (
     ContractVaried,
     Polarity,
 )
+from shared.envelope import Envelope
 
 
 @dataclass(frozen=True)
@@ -101,35 +103,69 @@ async def terminate(
     ending: tuple[date, str],
     clock: Clock,
 ) -> Contract:
-    on, reason = ending
+    """A commissioner ends a contract early over the API: see ``end_contract``."""
     require_commissioner(principal)
     contract = await _contract(uow, contract_id)
+    ended = await end_contract(uow, contract, ending, Decider(principal.subject), clock)
+    await uow.commit()
+    return ended
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Who took a decision: a commissioner over the API, or the body that decided a
+    project's stage-6 gate in the projects service (``body``), acting through ``cause``."""
+
+    subject: str
+    body: str | None = None
+    cause: Envelope | None = None
+
+
+async def end_contract(
+    uow: ProcurementUnitOfWork,
+    contract: Contract,
+    ending: tuple[date, str],
+    decider: Decider,
+    clock: Clock,
+) -> Contract:
+    """Terminate an active contract on ``ending[0]`` for ``ending[1]``: audited and
+    published as ``ContractTerminated``, in the caller's unit of work (not committed)."""
+    on, reason = ending
     with rules_as_problems():
         terminated = contract.terminate(on)
     await uow.contracts.save(terminated)
     now = clock()
+    detail: dict[str, Any] = {
+        "contract_id": str(contract.contract_id),
+        "terminated_on": on.isoformat(),
+    }
+    if decider.body is not None:
+        detail["body"] = decider.body
+    if decider.cause is not None:
+        detail["caused_by"] = str(decider.cause.id)
+        detail["cause_type"] = decider.cause.type
     await uow.audit.record(
         AuditEntry(
             at=now,
-            actor=principal.subject,
+            actor=decider.subject,
             action="contract.terminated",
             reason=reason,
             procurement_id=contract.procurement_id,
             locality=contract.localities[0],
             provider_id=contract.provider_id,
-            detail={"contract_id": str(contract_id), "terminated_on": on.isoformat()},
+            detail=detail,
         )
     )
     uow.publish(
         ContractTerminated(
-            contract_id=contract_id,
+            contract_id=contract.contract_id,
             terminated_on=on,
             reason=reason,
-            terminated_by=principal.subject,
+            terminated_by=decider.subject,
             terminated_at=now,
         ),
-        subject=f"contract/{contract_id}",
+        subject=f"contract/{contract.contract_id}",
         locality=contract.localities[0],
+        caused_by=decider.cause,
     )
-    await uow.commit()
     return terminated

@@ -104,6 +104,11 @@ class ProcurementRepository(Protocol):
     async def get(self, procurement_id: uuid.UUID, *, lock: bool = False) -> Procurement | None:
         """``lock`` serialises changes to this procurement until the unit of work ends."""
 
+    async def link_project(self, procurement_id: uuid.UUID, project_id: uuid.UUID) -> None:
+        """Remember the commissioning project the procurement was requested for."""
+
+    async def project_of(self, procurement_id: uuid.UUID) -> uuid.UUID | None: ...
+
     async def save(self, procurement: Procurement) -> None: ...
 
     async def list(self, localities: Sequence[str] | None) -> list[Procurement]: ...
@@ -157,6 +162,9 @@ class ContractRepository(Protocol):
 
     async def save(self, contract: Contract) -> None:
         """Store a variation or termination."""
+
+    async def of_project(self, project_id: uuid.UUID) -> list[Contract]:
+        """The contracts of the procurements requested for a commissioning project."""
 
     async def list(self, provider_id: str | None) -> list[Contract]:
         """None: every contract."""

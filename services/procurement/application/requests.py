@@ -23,6 +23,7 @@ from services.procurement.domain.routing import choose_route
 from shared.auth.policy import Principal
 from shared.contracts.procurement import ProcurementOpened
 from shared.contracts.procurement import Route as ContractRoute
+from shared.envelope import Envelope
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,13 @@ async def accept_request(
     request: ProcurementRequest,
     requested_by: str,
     clock: Clock,
+    *,
+    caused_by: Envelope | None = None,
 ) -> tuple[Procurement, bool]:
     """Route and record the request; (procurement, True) when newly opened, (existing,
     False) when this ``request_id`` was seen before. The consumer of the projects
     service's ``ProcurementRequested`` calls this with the project's decision-maker as
-    ``requested_by`` and the event's id as ``request_id``."""
+    ``requested_by``, the event's ``request_id`` and the event as ``caused_by``."""
     check_locality(request.locality, config)
     unknown = sorted(set(request.outcomes) - config.outcomes)
     if unknown:
@@ -94,6 +97,8 @@ async def accept_request(
         found = await uow.procurements.get(procurement_id)
         assert found is not None
         return found, False
+    if request.project_id is not None:
+        await uow.procurements.link_project(procurement_id, request.project_id)
     await uow.audit.record(
         AuditEntry(
             at=now,
@@ -122,6 +127,7 @@ async def accept_request(
         ),
         subject=subject_of(procurement_id),
         locality=request.locality,
+        caused_by=caused_by,
     )
     await uow.commit()
     return procurement, True

@@ -4,6 +4,7 @@ published as `ProjectChanged`, in one unit of work."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from services.projects.application.ports import AuditEntry, ProjectsUnitOfWork
 from services.projects.domain.project import Project
 from shared.auth import Principal, Role
 from shared.contracts.projects import Level, ProjectChanged, ProjectSnapshot
+from shared.envelope import Envelope
 
 READERS = (
     Role.EXECUTIVE_BOARD,
@@ -85,9 +87,19 @@ def snapshot(project: Project) -> ProjectSnapshot:
     )
 
 
+@dataclass(frozen=True)
+class EventActor:
+    """Who decided, acting through another service's event (``cause``): e.g. the award
+    decision-maker in the procurement service."""
+
+    subject: str
+    roles: frozenset[Role]
+    cause: Envelope
+
+
 async def store_change(
     uow: ProjectsUnitOfWork,
-    principal: Principal,
+    principal: Principal | EventActor,
     project: Project,
     change: str,
     *,
@@ -122,5 +134,6 @@ async def store_change(
         ),
         subject=subject(project.project_id),
         locality=locality_of(project),
+        caused_by=principal.cause if isinstance(principal, EventActor) else None,
     )
     return project

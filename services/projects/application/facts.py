@@ -1,6 +1,7 @@
-"""Facts from later in the cycle, accepted by API until the procurement and monitoring
-services publish them: a contract awarded for the project's service, and performance
-reviews or escalations of it (Durham, Section 3, roles table "Procure new service",
+"""Facts from later in the cycle: a contract awarded for the project's service (from the
+procurement service's events, or by API for an award made outside the platform), and
+performance reviews or escalations of it, accepted by API until the monitoring service
+publishes them (Durham, Section 3, roles table "Procure new service",
 "Monitor contract")."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.projects.application.changes import store_change, visible_project
+from services.projects.application.changes import EventActor, store_change, visible_project
 from services.projects.application.errors import Conflict
 from services.projects.application.ports import ProjectsUnitOfWork
 from services.projects.domain.project import ContractAward, PerformanceReview, Project
@@ -41,9 +42,19 @@ class PerformanceReviewed(BaseModel):
 async def record_contract_award(
     uow: ProjectsUnitOfWork, principal: Principal, project_id: uuid.UUID, award: ContractAwarded
 ) -> Project:
+    """A contract award recorded over the API (the JCU); see ``add_contract_award``."""
+    project = await visible_project(uow, principal, project_id)
+    return await add_contract_award(uow, principal, project, award)
+
+
+async def add_contract_award(
+    uow: ProjectsUnitOfWork,
+    actor: Principal | EventActor,
+    project: Project,
+    award: ContractAwarded,
+) -> Project:
     """Only a project whose stage-6 decision asked for procurement has a contract to award;
     the same contract reference is taken once."""
-    project = await visible_project(uow, principal, project_id)
     if not project.procurement_requested:
         raise Conflict.of("project_id", "no procurement was requested for this project")
     if any(a.contract_ref == award.contract_ref for a in project.contract_awards):
@@ -51,7 +62,7 @@ async def record_contract_award(
     fact = ContractAward(award.contract_ref, award.provider, award.value, award.awarded_at)
     changed = project.changed(contract_awards=(*project.contract_awards, fact))
     detail = {"contract_ref": award.contract_ref, "provider": award.provider}
-    return await store_change(uow, principal, changed, "contract_awarded", detail=detail)
+    return await store_change(uow, actor, changed, "contract_awarded", detail=detail)
 
 
 async def record_performance_review(

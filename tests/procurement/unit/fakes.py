@@ -40,6 +40,8 @@ class FakeDatabase:
     funds: dict[str, Fund] = field(default_factory=dict)
     audit: list[AuditEntry] = field(default_factory=list)
     published: list[BaseModel] = field(default_factory=list)
+    causes: list[Envelope | None] = field(default_factory=list)
+    project_links: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
 
     def events(self, kind: type[BaseModel]) -> list[Any]:
         return [p for p in self.published if isinstance(p, kind)]
@@ -121,6 +123,12 @@ class Procurements(_Repos):
             if localities is None or p.locality in localities
         ]
 
+    async def link_project(self, procurement_id: uuid.UUID, project_id: uuid.UUID) -> None:
+        self.db.project_links.setdefault(procurement_id, project_id)
+
+    async def project_of(self, procurement_id: uuid.UUID) -> uuid.UUID | None:
+        return self.db.project_links.get(procurement_id)
+
     async def put_key(self, procurement_id: uuid.UUID, wrapped: bytes) -> None:
         self.db.keys[procurement_id] = [wrapped, None]
 
@@ -185,6 +193,10 @@ class Contracts(_Repos):
     async def save(self, contract: Contract) -> None:
         self.db.contracts[contract.contract_id] = contract
 
+    async def of_project(self, project_id: uuid.UUID) -> list[Contract]:
+        linked = {p for p, project in self.db.project_links.items() if project == project_id}
+        return [c for c in self.db.contracts.values() if c.procurement_id in linked]
+
     async def list(self, provider_id: str | None) -> list[Contract]:
         return [c for c in self.db.contracts.values() if provider_id in (None, c.provider_id)]
 
@@ -242,6 +254,7 @@ class FakeUnitOfWork:
     ) -> Envelope:
         registry.contract(payload.__event_type__)  # only registered contracts
         self.working.published.append(payload)
+        self.working.causes.append(caused_by)
         return registry.envelope(payload, source="procurement", subject=subject, trust="t")
 
     async def commit(self) -> None:

@@ -37,6 +37,7 @@ class FakeDatabase:
     evaluations: list[SelfEvaluation] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
     published: list[tuple[BaseModel, str]] = field(default_factory=list)
+    causes: list[Envelope | None] = field(default_factory=list)
 
     def events(self, kind: type[BaseModel]) -> list[Any]:
         return [payload for payload, _ in self.published if isinstance(payload, kind)]
@@ -169,6 +170,7 @@ class FakeUnitOfWork:
         caused_by: Envelope | None = None,
     ) -> Envelope:
         self.working.published.append((payload, subject))
+        self.working.causes.append(caused_by)
         return registry.envelope(payload, source="projects", subject=subject, trust="test")
 
     async def commit(self) -> None:

@@ -34,7 +34,8 @@ def facts_router(config: ProjectsConfig, uows: UnitOfWorkFactory) -> APIRouter:
         principal: Jcu, project_id: uuid.UUID, body: Annotated[facts.ContractAwarded, Body()]
     ) -> ProjectView:
         """The JCU awards specialist services (Durham, Section 3, roles table "Procure new
-        service"); until the procurement service publishes awards, they are recorded here."""
+        service"). Awards the procurement service publishes arrive by its events; an
+        award made outside the platform is recorded here."""
         with refusals_as_http():
             async with uows() as uow:
                 project = await facts.record_contract_award(uow, principal, project_id, body)
