@@ -16,8 +16,6 @@ Invariants protected here:
 - On a per-agency inbound topic, a record whose payload claims another agency than the
   topic's is dead-lettered: the topic establishes the agency
   (docs/decisions/0003-producer-identity.md).
-- Batch k+1 is fetched and decoded while batch k's transaction runs; transactions and
-  offset commits stay strictly in order (`_pipeline`).
 - The windows where a crash is dangerous carry failpoints (shared/failpoints.py) that the
   fault suite (tests/faults/) kills at.
 
@@ -58,7 +56,6 @@ from shared.deliveries import (
 from shared.envelope import Event, header_value
 from shared.failpoints import (
     INBOX_AFTER_COMMIT,
-    INBOX_AFTER_DECODE_NEXT,
     INBOX_AFTER_INSERT,
     INBOX_BETWEEN_SAVEPOINTS,
     failpoint,
@@ -85,10 +82,6 @@ log = logging.getLogger(__name__)
 BatchHandler = Callable[[Sequence[Event[Any]], UnitOfWork], Awaitable[None]]
 """Applies a batch of new (never before applied) events inside the unit of work."""
 
-
-DECODE_CHUNK = 20
-"""Records decoded between yields to the event loop. Measured: yielding every 20 lets the
-previous batch's transaction progress while this one decodes; every 250 gained nothing."""
 
 CONSUMER_BACKOFF = Backoff(initial_s=0.2, max_s=5.0, jitter_s=0.5)
 
@@ -208,59 +201,21 @@ class InboxConsumer:
             await self._consumer.start()
             self.ready = True
             self.last_error = None
-            await self._pipeline(stop)
+            while not stop.is_set():
+                batch = await self._consumer.getmany(timeout_ms=200)
+                if not batch:
+                    continue
+                await self._process_until_done(batch, stop)
         finally:
             self.ready = False
             await self._consumer.stop()
             await self._dlq.stop()
 
-    async def _pipeline(self, stop: asyncio.Event) -> None:
-        """Fetch and decode batch k+1 while batch k's transaction runs.
-
-        Only fetching and decoding overlap: batch k+1's transaction starts after batch k's
-        transaction and offset commit are done, so both stay strictly in order. If batch k
-        was left uncommitted (stopped mid-retry), batch k+1 is dropped with it, unapplied,
-        so its offsets can never be committed over k's. On the way out (stop, a lost broker
-        or a defect) the batch in flight is finished, not abandoned."""
-        assert self._consumer is not None
-        in_flight: asyncio.Task[bool] | None = None
-        try:
-            while not stop.is_set():
-                batch = await self._consumer.getmany(timeout_ms=200)
-                if not batch:
-                    continue
-                deliveries = await self._decode_in_chunks(batch)
-                failpoint(INBOX_AFTER_DECODE_NEXT)
-                if in_flight is not None and not await in_flight:
-                    return
-                in_flight = asyncio.create_task(self._process_until_done(batch, stop, deliveries))
-        finally:
-            if in_flight is not None:
-                await in_flight
-
-    async def _decode_in_chunks(self, batch: dict[TopicPartition, list[Any]]) -> list[Delivery]:
-        """Decode a batch, yielding to the event loop every DECODE_CHUNK records so that the
-        previous batch's database round trips are served meanwhile."""
-        deliveries = []
-        for records in batch.values():
-            for index, record in enumerate(records):
-                if index and not index % DECODE_CHUNK:
-                    await asyncio.sleep(0)
-                deliveries.append(self._decode(record))
-        return deliveries
-
     async def _process_until_done(
-        self,
-        batch: dict[TopicPartition, list[Any]],
-        stop: asyncio.Event,
-        deliveries: list[Delivery] | None = None,
-    ) -> bool:
-        """Apply a batch, retrying transient failures; commit offsets once it is applied.
-
-        False when stopped before the batch was applied (its offsets left uncommitted). A
-        retry decodes the batch afresh, as the first attempt did, from its records."""
+        self, batch: dict[TopicPartition, list[Any]], stop: asyncio.Event
+    ) -> None:
+        """Apply a batch, retrying transient failures; commit offsets once it is applied."""
         assert self._consumer is not None
-        decoded = [deliveries] if deliveries is not None else []
 
         def retry_on(exc: BaseException) -> bool:
             if is_transient(exc):
@@ -271,15 +226,12 @@ class InboxConsumer:
 
         try:
             await retry_with_backoff(
-                lambda: self.process(batch, decoded.pop() if decoded else None),
-                stop=stop,
-                transient=retry_on,
-                backoff=self.backoff,
+                lambda: self.process(batch), stop=stop, transient=retry_on, backoff=self.backoff
             )
         except Exception as exc:
             if stop.is_set() and is_transient(exc):
                 # Leave the offsets uncommitted: the next owner re-reads the batch.
-                return False
+                return
             raise
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
         try:
@@ -293,16 +245,11 @@ class InboxConsumer:
                 CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
                     max(high - offset, 0)
                 )
-        return True
 
-    async def process(
-        self, batch: dict[TopicPartition, list[Any]], deliveries: list[Delivery] | None = None
-    ) -> None:
-        """Decode (unless given the batch decoded), de-duplicate, apply and dead-letter one
-        batch (offsets not committed)."""
+    async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
+        """Decode, de-duplicate, apply and dead-letter one batch (offsets not committed)."""
         started = time.perf_counter()
-        if deliveries is None:
-            deliveries = [self._decode(r) for records in batch.values() for r in records]
+        deliveries = [self._decode(r) for records in batch.values() for r in records]
         good = [d for d in deliveries if d.event is not None]
         unique = self._first_of_each_id(good)
         # A per-event span costs ~15 µs even unrecorded: only made when spans are exported.

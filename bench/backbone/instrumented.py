@@ -58,17 +58,13 @@ class TimedInbox(InboxConsumer):
         self.batches = 0
         self.done_at: float | None = None
 
-    async def _process_until_done(
-        self, batch: dict[Any, list[Any]], stop: asyncio.Event, deliveries: Any = None
-    ) -> bool:
-        if not await super()._process_until_done(batch, stop, deliveries):
-            return False
+    async def _process_until_done(self, batch: dict[Any, list[Any]], stop: asyncio.Event) -> None:
+        await super()._process_until_done(batch, stop)
         self.batches += 1
         self.applied += sum(len(records) for records in batch.values())
         if self.done_at is None and self.applied >= self.target:
             self.done_at = time.perf_counter()
             stop.set()
-        return True
 
     def assigned(self) -> bool:
         # Reads the private aiokafka consumer: the join happens inside the first getmany.
