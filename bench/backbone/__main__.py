@@ -28,11 +28,13 @@ def parse(argv: Sequence[str] | None = None) -> Config:
             "(1) raw aiokafka getmany in a group doing no work; "
             "(2) the platform pipeline outbox -> Kafka -> inbox: outbox write, end to end, "
             "relay only and consumer only; "
-            "(3) a naive per-message consumer, one SQLModel transaction per event. "
+            "(3) the peer: a FastStream batch subscriber doing the consumer's work (decode, the "
+            "same inbox insert and COPY in one transaction, NACK_ON_ERROR; the bench extra); "
+            "(4) a naive per-message consumer, one SQLModel transaction per event. "
             "Uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, else starts the embedded "
             "PostgreSQL and Tansu broker and stops them at the end. Prints a table of "
             "events/s and the ratios against the targets (pipeline >= 50% of raw, >= 10x "
-            "naive); exits 0 whether or not a target is met."
+            "naive, >= 2x the FastStream peer); exits 0 whether or not a target is met."
         ),
     )
     parser.add_argument("--events", type=int, default=50_000, help="events per path")

@@ -37,5 +37,6 @@ class Results:
     consumer_only: Timed = field(default_factory=Timed)
     consumer_join_s: float | None = None
     naive: Timed = field(default_factory=Timed)
+    faststream: Timed = field(default_factory=Timed)
     relay_only: Timed = field(default_factory=Timed)
     failures: list[str] = field(default_factory=list)

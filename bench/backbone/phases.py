@@ -30,6 +30,7 @@ from bench.backbone.measure import (
     wait_until,
 )
 from bench.backbone.model import Config, Results
+from bench.backbone.peer import measure_peer
 from bench.backbone.report import print_profiles, report
 from bench.backbone.workload import (
     BENCH_TOPIC,
@@ -244,6 +245,7 @@ class Bench:
             await sink.dispose()
         # The topic now holds N published events: a clean consumer-only and naive workload.
         await self.consumer_only(kafka)
+        await measure_peer(self, kafka)
         await self.naive(kafka)
 
     async def end_to_end(self, source: Database, sink: Database, kafka: KafkaSettings) -> None:

@@ -28,7 +28,8 @@ def report(cfg: Config, res: Results, infra: Infra) -> None:
         ("2. pipeline: relay, during end to end", res.e2e_relay, "1st batch -> all acked+marked"),
         ("2. pipeline: relay only", res.relay_only, "alone, 1st batch -> all marked"),
         ("2. pipeline: CONSUMER ONLY (inbox)", res.consumer_only, "new group, published topic"),
-        ("3. naive: per-message SQLModel tx", res.naive, "sample; from its 1st record"),
+        ("3. peer: FastStream batch, same work", res.faststream, "new group, from 1st batch"),
+        ("4. naive: per-message SQLModel tx", res.naive, "sample; from its 1st record"),
     ]
     width = 100
     say("")
@@ -63,12 +64,14 @@ def report(cfg: Config, res: Results, infra: Infra) -> None:
     if res.relay_startup_s is not None:
         startup.append(f"relay start-up (lock, epoch check) {res.relay_startup_s:.2f}s")
     say("start-up costs left out of the steady figures: " + ", ".join(startup))
-    raw, naive = res.raw.per_s, res.naive.per_s
+    raw, naive, peer = res.raw.per_s, res.naive.per_s, res.faststream.per_s
     checks = [
         ("consumer only / raw", ratio(res.consumer_only.per_s, raw), 0.5),
         ("end to end (steady) / raw", ratio(res.e2e_steady.per_s, raw), 0.5),
         ("consumer only / naive", ratio(res.consumer_only.per_s, naive), 10.0),
         ("end to end (steady) / naive", ratio(res.e2e_steady.per_s, naive), 10.0),
+        ("consumer only / FastStream same work", ratio(res.consumer_only.per_s, peer), 2.0),
+        ("end to end (steady) / FastStream same work", ratio(res.e2e_steady.per_s, peer), 2.0),
     ]
     say("-" * width)
     for label, value, target in checks:
@@ -78,7 +81,7 @@ def report(cfg: Config, res: Results, infra: Infra) -> None:
             shown = f"{100 * value:.1f}%" if target < 1 else f"{value:.1f}x"
             verdict = "PASS" if value >= target else "MISS"
         goal = f"{100 * target:.0f}%" if target < 1 else f"{target:.0f}x"
-        say(f"pipeline {label:<36}{shown:>9}   target >= {goal:<5} {verdict}")
+        say(f"platform {label:<44}{shown:>9}   target >= {goal:<5} {verdict}")
     for failure in res.failures:
         say(f"!! {failure}")
     say("=" * width)
