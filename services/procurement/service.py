@@ -42,7 +42,7 @@ def routers(ctx: ServiceContext) -> Sequence[Any]:
     vault = AesGcmVault(settings.bid_key_bytes())
     config = procurement_config(ctx.trust, settings.ocid_prefix)
     uows = unit_of_work_factory(ctx.unit_of_work)
-    return build_routers(config, uows, vault, clock, compile_release)
+    return build_routers(config, uows, vault, clock, compile_release, settings.public_url)
 
 
 def project_events(ctx: ServiceContext) -> BatchHandler:

@@ -19,6 +19,9 @@ class ProcurementSettings(BaseSettings):
 
     bid_key: SecretStr = SecretStr(DEVELOPMENT_ONLY_BID_KEY)
     environment: str = Field(default="development", validation_alias="COMMISSIONING_ENVIRONMENT")
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    """``PROCUREMENT_PUBLIC_URL``: where the trust publishes this service, used in the OCDS
+    packages' ``uri``; set it in production (otherwise the request's own address is used)."""
     ocid_prefix: str = Field(
         default="ocds-unregistered", pattern=r"^ocds-[a-z0-9]{6,}$|^ocds-unregistered$"
     )

@@ -170,7 +170,10 @@ def test_each_service_uses_only_its_own_secret_and_database_role(name: str) -> N
     for docs in (render(), production()):
         deployment = of_kind(docs, "Deployment")[name]
         own = {db_secret(name), kafka_user(name)}
-        assert secrets_used(deployment) - CERTIFICATES <= own | {JWT_SECRET}
+        its_keys = {
+            r["existingSecret"] for r in VALUES["services"][name].get("secretEnv", {}).values()
+        }
+        assert secrets_used(deployment) - CERTIFICATES <= own | its_keys | {JWT_SECRET}
         assert own <= secrets_used(deployment)
         (service,) = pod_spec(deployment)["containers"]
         values = env(service)
@@ -183,6 +186,22 @@ def test_each_service_uses_only_its_own_secret_and_database_role(name: str) -> N
             "secretKeyRef": {"name": kafka_user(name), "key": "password"}
         }
         assert values["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+
+
+def test_procurement_takes_its_bid_key_from_a_secret_only_it_reads() -> None:
+    for docs in (render(), production()):
+        deployments = of_kind(docs, "Deployment")
+        (service,) = pod_spec(deployments["procurement"])["containers"]
+        assert env(service)["PROCUREMENT_BID_KEY"] == {
+            "secretKeyRef": {
+                "name": "commissioning-procurement-bid-key",
+                "key": "PROCUREMENT_BID_KEY",
+            }
+        }
+        others = [n for n in deployments if n != "procurement"]
+        assert all(
+            "commissioning-procurement-bid-key" not in secrets_used(deployments[n]) for n in others
+        )
 
 
 def test_production_uses_jwks_and_a_pinned_image_and_no_shared_jwt_secret() -> None:

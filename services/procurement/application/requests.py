@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.procurement.application.common import (
+    Conflict,
     Problem,
     ProcurementConfig,
     check_locality,
@@ -36,6 +37,35 @@ class ProcurementRequest:
     specialist: bool
     outcomes: tuple[str, ...]
     project_id: uuid.UUID | None = None
+
+
+def _same_request(existing: Procurement, request: ProcurementRequest) -> Procurement:
+    """A replayed request is answered with what it opened, but only if it asks the same:
+    a request id reused for another title, place, value or purpose is refused (409), never
+    silently answered with a procurement the caller did not ask for."""
+    asked = (
+        request.title,
+        request.locality,
+        request.priority,
+        request.value,
+        request.specialist,
+        tuple(request.outcomes),
+    )
+    held = (
+        existing.title,
+        existing.locality,
+        existing.priority,
+        existing.value,
+        existing.specialist,
+        tuple(existing.outcomes),
+    )
+    if asked != held:
+        raise Conflict(
+            "request_id",
+            f"request {request.request_id} was already made with other content; "
+            "use a new request_id for a different request",
+        )
+    return existing
 
 
 def subject_of(procurement_id: uuid.UUID) -> str:
@@ -74,7 +104,7 @@ async def accept_request(
     procurement_id = uuid.uuid5(uuid.NAMESPACE_URL, f"procurement-request/{request.request_id}")
     existing = await uow.procurements.get(procurement_id)
     if existing is not None:
-        return existing, False
+        return _same_request(existing, request), False
     routing = choose_route(
         request.value, specialist=request.specialist, select_list_below=config.select_list_below
     )
@@ -96,7 +126,7 @@ async def accept_request(
         # The same request, accepted concurrently by another transaction that has committed.
         found = await uow.procurements.get(procurement_id)
         assert found is not None
-        return found, False
+        return _same_request(found, request), False
     if request.project_id is not None:
         await uow.procurements.link_project(procurement_id, request.project_id)
     await uow.audit.record(

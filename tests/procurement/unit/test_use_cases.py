@@ -90,6 +90,21 @@ async def test_a_request_is_routed_the_rule_recorded_and_a_replay_changes_nothin
     assert [e.route_rule for e in db.events(ProcurementOpened)] == [first.routing.rule]
 
 
+async def test_a_request_id_reused_for_another_request_is_refused_not_answered(
+    config: ProcurementConfig,
+) -> None:
+    db = FakeDatabase()
+    uows, asked = fake_unit_of_work(db), request("1000")
+    async with uows() as uow:
+        await requests.open_procurement(uow, config, OFFICER, asked, Clock())
+    other = request("90000", request_id=asked.request_id, locality="derwentside", title="B")
+    async with uows() as uow:
+        with pytest.raises(Conflict, match="already made with other content"):
+            await requests.open_procurement(uow, config, OFFICER, other, Clock())
+
+    assert len(db.events(ProcurementOpened)) == 1
+
+
 async def test_only_commissioners_request_and_unknown_outcomes_are_named(
     config: ProcurementConfig,
 ) -> None:

@@ -27,6 +27,7 @@ def build_routers(
     vault: BidVault,
     clock: Clock,
     compiler: Compiler,
+    public_url: str | None = None,
 ) -> list[APIRouter]:
     return [
         procurements_router(config, uows, vault, clock),
@@ -39,5 +40,5 @@ def build_routers(
         ledger_router(config, uows, clock),
         contract_changes_router(config, uows, clock),
         funds_router(config, uows, clock),
-        transparency_router(config, uows, clock, compiler),
+        transparency_router(config, uows, clock, compiler, public_url),
     ]

@@ -19,12 +19,18 @@ Caller = Annotated[Principal, Depends(current_principal)]
 
 
 def transparency_router(
-    config: ProcurementConfig, uows: UnitOfWorkFactory, clock: Clock, compiler: Compiler
+    config: ProcurementConfig,
+    uows: UnitOfWorkFactory,
+    clock: Clock,
+    compiler: Compiler,
+    public_url: str | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/ocds", tags=["open contracting"])
 
     def base(request: Request) -> str:
-        return str(request.base_url).rstrip("/")
+        """The published packages' own address: the configured public URL, never a Host
+        header a caller chose (the request's address only where none is configured)."""
+        return (public_url or str(request.base_url)).rstrip("/")
 
     @router.get(
         "/releases",
