@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import asyncpg
 from pydantic import BaseModel
@@ -123,3 +123,43 @@ class UnitOfWork:
         await self._transaction.commit()
         self._committed = True
         self.outgoing = []
+
+
+class ServiceUnitOfWork:
+    """A service's unit of work over an open platform `UnitOfWork` (HTTP's or the inbox's):
+    a subclass binds its repositories to `self.platform.connection`; its events and its
+    commit go to the platform's one transaction, outbox included."""
+
+    def __init__(self, platform: UnitOfWork) -> None:
+        self.platform = platform
+
+    def publish(
+        self,
+        payload: BaseModel,
+        *,
+        subject: str,
+        locality: str | None = None,
+        caused_by: Envelope | None = None,
+    ) -> Envelope:
+        return self.platform.publish(
+            payload, subject=subject, locality=locality, caused_by=caused_by
+        )
+
+    async def commit(self) -> None:
+        await self.platform.commit()
+
+
+ServiceView = TypeVar("ServiceView", bound=ServiceUnitOfWork)
+
+
+def service_units_of_work(
+    platform: Callable[[], UnitOfWork], view: Callable[[UnitOfWork], ServiceView]
+) -> Callable[[], AbstractAsyncContextManager[ServiceView]]:
+    """Opens a platform unit of work and hands out the service's view of it."""
+
+    @asynccontextmanager
+    async def open_unit_of_work() -> AsyncIterator[ServiceView]:
+        async with platform() as uow:
+            yield view(uow)
+
+    return open_unit_of_work

@@ -3,10 +3,8 @@ with the monitoring repositories bound to its connection."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-
-from pydantic import BaseModel
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from services.monitoring.adapters.channels import PostgresAlertFeed, PostgresSubscriptions
 from services.monitoring.adapters.repository import (
@@ -24,15 +22,14 @@ from services.monitoring.application.ports import (
     ReturnRepository,
     SubscriptionRepository,
 )
-from shared.envelope import Envelope
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import ServiceUnitOfWork, UnitOfWork, service_units_of_work
 
 
-class PostgresMonitoringUnitOfWork:
+class PostgresMonitoringUnitOfWork(ServiceUnitOfWork):
     """`MonitoringUnitOfWork` over an open platform `UnitOfWork` (HTTP's or the inbox's)."""
 
     def __init__(self, platform: UnitOfWork) -> None:
-        self.platform = platform
+        super().__init__(platform)
         self.contracts: ContractRepository = PostgresContracts(platform.connection)
         self.returns: ReturnRepository = PostgresReturns(platform.connection)
         self.alerts: AlertRepository = PostgresAlerts(platform.connection)
@@ -40,28 +37,9 @@ class PostgresMonitoringUnitOfWork:
         self.feed: AlertFeed = PostgresAlertFeed(platform.connection)
         self.subscriptions: SubscriptionRepository = PostgresSubscriptions(platform.connection)
 
-    def publish(
-        self,
-        payload: BaseModel,
-        *,
-        subject: str,
-        locality: str | None = None,
-        caused_by: Envelope | None = None,
-    ) -> Envelope:
-        return self.platform.publish(
-            payload, subject=subject, locality=locality, caused_by=caused_by
-        )
-
-    async def commit(self) -> None:
-        await self.platform.commit()
-
 
 def unit_of_work_factory(
     platform: Callable[[], UnitOfWork],
 ) -> Callable[[], AbstractAsyncContextManager[MonitoringUnitOfWork]]:
-    @asynccontextmanager
-    async def open_unit_of_work() -> AsyncIterator[MonitoringUnitOfWork]:
-        async with platform() as uow:
-            yield PostgresMonitoringUnitOfWork(uow)
-
-    return open_unit_of_work
+    """Opens a platform unit of work and hands out the monitoring view of it."""
+    return service_units_of_work(platform, PostgresMonitoringUnitOfWork)

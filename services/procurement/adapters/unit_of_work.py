@@ -3,10 +3,8 @@ with the procurement repositories bound to its connection."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-
-from pydantic import BaseModel
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from services.procurement.adapters.records import (
     PostgresAuditTrail,
@@ -22,13 +20,12 @@ from services.procurement.adapters.repositories import (
     PostgresSelectLists,
 )
 from services.procurement.application.ports import ProcurementUnitOfWork
-from shared.envelope import Envelope
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import ServiceUnitOfWork, UnitOfWork, service_units_of_work
 
 
-class PostgresProcurementUnitOfWork:
+class PostgresProcurementUnitOfWork(ServiceUnitOfWork):
     def __init__(self, platform: UnitOfWork) -> None:
-        self.platform = platform
+        super().__init__(platform)
         c = platform.connection
         self.providers = PostgresProviders(c)
         self.select_lists = PostgresSelectLists(c)
@@ -40,31 +37,12 @@ class PostgresProcurementUnitOfWork:
         self.funds = PostgresFunds(c)
         self.audit = PostgresAuditTrail(c)
 
-    def publish(
-        self,
-        payload: BaseModel,
-        *,
-        subject: str,
-        locality: str | None = None,
-        caused_by: Envelope | None = None,
-    ) -> Envelope:
-        return self.platform.publish(
-            payload, subject=subject, locality=locality, caused_by=caused_by
-        )
-
-    async def commit(self) -> None:
-        await self.platform.commit()
-
 
 def unit_of_work_factory(
     platform: Callable[[], UnitOfWork],
 ) -> Callable[[], AbstractAsyncContextManager[ProcurementUnitOfWork]]:
-    @asynccontextmanager
-    async def open_unit_of_work() -> AsyncIterator[ProcurementUnitOfWork]:
-        async with platform() as uow:
-            yield PostgresProcurementUnitOfWork(uow)
-
-    return open_unit_of_work
+    """Opens a platform unit of work and hands out the procurement view of it."""
+    return service_units_of_work(platform, PostgresProcurementUnitOfWork)
 
 
 class InboxProcurementUnitOfWork(PostgresProcurementUnitOfWork):

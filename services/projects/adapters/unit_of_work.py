@@ -3,10 +3,8 @@ with the projects repositories bound to its connection."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-
-from pydantic import BaseModel
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from services.projects.adapters.repository import (
     PostgresAuditTrail,
@@ -23,15 +21,14 @@ from services.projects.application.ports import (
     ProjectsUnitOfWork,
     SelfEvaluationRepository,
 )
-from shared.envelope import Envelope
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import ServiceUnitOfWork, UnitOfWork, service_units_of_work
 
 
-class PostgresProjectsUnitOfWork:
+class PostgresProjectsUnitOfWork(ServiceUnitOfWork):
     """`ProjectsUnitOfWork` over an open platform `UnitOfWork` (HTTP's or the inbox's)."""
 
     def __init__(self, platform: UnitOfWork) -> None:
-        self.platform = platform
+        super().__init__(platform)
         self.projects: ProjectRepository = PostgresProjects(platform.connection)
         self.needs: NeedsProjection = PostgresNeedsProjection(platform.connection)
         self.audit: AuditTrail = PostgresAuditTrail(platform.connection)
@@ -40,28 +37,9 @@ class PostgresProjectsUnitOfWork:
             platform.connection
         )
 
-    def publish(
-        self,
-        payload: BaseModel,
-        *,
-        subject: str,
-        locality: str | None = None,
-        caused_by: Envelope | None = None,
-    ) -> Envelope:
-        return self.platform.publish(
-            payload, subject=subject, locality=locality, caused_by=caused_by
-        )
-
-    async def commit(self) -> None:
-        await self.platform.commit()
-
 
 def unit_of_work_factory(
     platform: Callable[[], UnitOfWork],
 ) -> Callable[[], AbstractAsyncContextManager[ProjectsUnitOfWork]]:
-    @asynccontextmanager
-    async def open_unit_of_work() -> AsyncIterator[ProjectsUnitOfWork]:
-        async with platform() as uow:
-            yield PostgresProjectsUnitOfWork(uow)
-
-    return open_unit_of_work
+    """Opens a platform unit of work and hands out the projects view of it."""
+    return service_units_of_work(platform, PostgresProjectsUnitOfWork)
