@@ -20,10 +20,12 @@ import json
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.api_docs import ASSETS, ASSETS_PATH, DOCS_PATH
 from shared.auth import KeySetUnavailable, TokenRejected, TokenVerifier
 
 PUBLIC_PATHS = frozenset(
-    {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    {"/healthz", "/readyz", "/metrics", DOCS_PATH, "/openapi.json"}
+    | {f"{ASSETS_PATH}/{name}" for name in ASSETS}
 )
 """Paths that need no token: probes, Prometheus, and the API's own documentation."""
 

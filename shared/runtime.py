@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from sqlalchemy import MetaData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.api_docs import install_api_docs
 from shared.auth import TokenVerifier
 from shared.contracts import registry
 from shared.db import Database
@@ -157,7 +158,14 @@ def create_app(definition: ServiceDefinition, settings: PlatformSettings | None 
             await ctx.supervisor.stop()
             await ctx.db.dispose()
 
-    app = FastAPI(title=definition.title, description=definition.description, lifespan=lifespan)
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_api_docs(app)
     app.state.context = ctx
     app.state.token_verifier = TokenVerifier(
         settings.auth(

@@ -3,6 +3,8 @@ answered with a 500: counts beyond 64 bits, NUL characters, bodies that are not 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from shared.auth import Role
@@ -144,3 +146,18 @@ async def test_every_operation_documents_its_body_and_the_error_shape(
     assert {"409", "413", "422"} <= set(ingest)
     assert "404" in protected[("/localities/{locality}/needs", "get")]["responses"]
     assert "422" not in protected[("/needs-assessments", "get")]["responses"]
+
+
+async def test_the_api_documentation_works_offline_without_a_token(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    """`/docs` names only its own assets: nothing is fetched from a CDN."""
+    async with running_needs(database_url, kafka, unique_schema, schemas) as needs:
+        page = await needs.client.get("/docs")
+        assert page.status_code == 200
+        sources = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", page.text)
+        assert sources and all(s.startswith("/docs/assets/") for s in sources), sources
+        for source in sources:
+            answer = await needs.client.get(source)
+            assert answer.status_code == 200 and answer.content, source
+        assert (await needs.client.get("/docs/assets/nothing.js")).status_code == 404
