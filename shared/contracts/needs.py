@@ -97,7 +97,14 @@ class PublishedValue(BaseModel):
     upper998: float | None = None
     count: int | None = Field(default=None, description="Numerator, after disclosure control.")
     denominator: float | None = Field(default=None, description="After disclosure control.")
-    count_suppressed: bool = False
+    count_suppressed: bool = Field(
+        default=False,
+        description="The numerator, the denominator or both were suppressed.",
+    )
+    denominator_suppressed: bool = Field(
+        default=False,
+        description="The denominator itself was suppressed; false where the measure has none.",
+    )
     value_note: str | None = None
     revision: int = Field(default=1, ge=1)
 

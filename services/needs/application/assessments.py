@@ -205,8 +205,11 @@ def to_csv(rows: Sequence[dict[str, Any]], marker: str) -> str:
         line = dict(row)
         line["outcomes"] = ";".join(row["outcomes"])
         line["breakdown"] = ";".join(f"{k}={v}" for k, v in sorted(row["breakdown"].items()))
-        if row["count_suppressed"]:
-            line["count"] = marker if row["count"] is None else row["count"]
-            line["denominator"] = marker if row["denominator"] is None else row["denominator"]
+        # The marker stands only where a figure was withheld: a measure without a
+        # denominator (a count, a mean) keeps that cell empty, so nobody reads it as hidden.
+        if row["count_suppressed"] and row["count"] is None:
+            line["count"] = marker
+        if row["denominator_suppressed"]:
+            line["denominator"] = marker
         writer.writerow(line)
     return out.getvalue()

@@ -115,6 +115,7 @@ class EvidencePublisher:
             "count": latest.count,
             "denominator": latest.denominator,
             "count_suppressed": latest.count_suppressed,
+            "denominator_suppressed": latest.denominator_suppressed,
             "value_note": latest.value_note,
             "revision": latest.revision,
             "comparator": benchmark.comparator if benchmark else None,

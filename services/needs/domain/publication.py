@@ -98,6 +98,7 @@ class PublishedFigures:
     count: int | None
     denominator: float | None
     count_suppressed: bool
+    denominator_suppressed: bool
     value_note: str | None
     revision: int
 
@@ -190,6 +191,8 @@ def published(
         count=disclosure.numerator.shown if disclosure.numerator is not None else None,
         denominator=_shown_denominator(measured, disclosure),
         count_suppressed=disclosure.hidden,
+        denominator_suppressed=disclosure.denominator is not None
+        and disclosure.denominator.is_suppressed,
         value_note=note,
         revision=reported.revision,
     )
@@ -207,6 +210,7 @@ def _as_reported(measured: Measured) -> PublishedFigures:
         count=reported.numerator,
         denominator=reported.denominator,
         count_suppressed=False,
+        denominator_suppressed=False,
         value_note=None,
         revision=reported.revision,
     )

@@ -121,6 +121,7 @@ class ComparisonRow(BaseModel):
     count: int | None
     denominator: float | None
     count_suppressed: bool
+    denominator_suppressed: bool
     value_note: str | None
     revision: int
     comparator: str | None
