@@ -22,13 +22,16 @@ from services.monitoring.application.alerting import check_missing_returns
 from services.monitoring.application.delivery import RetryPolicy, deliver_due
 from services.monitoring.application.evaluation import Clock, system_clock
 from services.monitoring.entrypoints.background import supervised
-from services.monitoring.entrypoints.consumers import when_returns_are_submitted
+from services.monitoring.entrypoints.consumers import (
+    when_contracts_change,
+    when_returns_are_submitted,
+)
 from services.monitoring.entrypoints.http import build_routers
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.settings import MonitoringSettings
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
-from shared.topics import PERFORMANCE_RETURNS
+from shared.topics import PERFORMANCE_RETURNS, PROCUREMENT_EVENTS
 
 
 def clock_of(ctx: ServiceContext) -> Clock:
@@ -56,6 +59,10 @@ def performance_returns(ctx: ServiceContext) -> BatchHandler:
     return when_returns_are_submitted(
         ctx.trust.monitoring, clock_of(ctx), PostgresMonitoringUnitOfWork
     )
+
+
+def procurement_events(ctx: ServiceContext) -> BatchHandler:
+    return when_contracts_change(ctx.trust, PostgresMonitoringUnitOfWork)
 
 
 async def missing_returns_clock(ctx: ServiceContext, stop: asyncio.Event) -> None:
@@ -107,7 +114,12 @@ definition = ServiceDefinition(
             name="performance-returns",
             topics=[PERFORMANCE_RETURNS.name],
             handler=performance_returns,
-        )
+        ),
+        ConsumerSpec(
+            name="procurement-events",
+            topics=[PROCUREMENT_EVENTS.name],
+            handler=procurement_events,
+        ),
     ],
     background=lambda ctx: [
         ("missing-returns", functools.partial(missing_returns_clock, ctx)),

@@ -60,6 +60,9 @@ class ContractRepository(Protocol):
 
     async def all_current(self) -> list[MonitoredContract]: ...
 
+    async def versions(self, contract_id: str) -> list[MonitoredContract]:
+        """Every version, oldest first: variations never lose what was agreed before."""
+
 
 class ReturnRepository(Protocol):
     async def lock(self, contract_id: str) -> None:
