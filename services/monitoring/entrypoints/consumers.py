@@ -20,6 +20,7 @@ from services.monitoring.application.procurement_events import take_procurement_
 from services.monitoring.application.returns import submit_return
 from shared.contracts.monitoring import PerformanceReturn
 from shared.envelope import Event
+from shared.failpoints import MONITORING_RETURN_APPLIED, failpoint
 from shared.inbox import BatchHandler
 from shared.trust import MonitoringRules, TrustConfig
 from shared.unit_of_work import UnitOfWork
@@ -43,6 +44,9 @@ def when_returns_are_submitted(
                 via="kafka",
                 caused_by=event.envelope,
             )
+            failpoint(MONITORING_RETURN_APPLIED)
+        # The inbox commits next: the alert events are written last (see PostgresAlertFeed).
+        await monitoring.feed.flush()
 
     return handle
 

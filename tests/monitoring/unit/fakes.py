@@ -151,6 +151,9 @@ class FakeFeed:
             )
         )
 
+    async def flush(self) -> list[int]:
+        return []
+
     async def after(
         self, seq: int, *, audiences: Sequence[Audience], locality: str | None, limit: int
     ) -> list[FeedEntry]:
