@@ -195,7 +195,7 @@ def environment(
         "MONITORING_MISSING_CHECK_SECONDS": "3600",
         "MONITORING_WEBHOOK_BACKOFF_SECONDS": "0.05",
         "MONITORING_WEBHOOK_BACKOFF_CAP_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
+        "COMMISSIONING_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }
     if scenario.mutation:
