@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import statistics
 import sys
@@ -119,7 +120,9 @@ async def service_process(settings: PlatformSettings) -> AsyncIterator[str]:
         "MONITORING_MISSING_CHECK_SECONDS": "3600",
         "COMMISSIONING_LOG_LEVEL": "WARNING",
     }
-    command = [sys.executable, "-m", "shared.cli", "serve", "monitoring", "--port", str(port)]
+    profile = os.environ.get("BENCH_PROFILE_SERVICE")  # a path: cProfile the service there
+    python = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
+    command = [*python, "-m", "shared.cli", "serve", "monitoring", "--port", str(port)]
     process = await asyncio.create_subprocess_exec(*command, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -133,8 +136,8 @@ async def service_process(settings: PlatformSettings) -> AsyncIterator[str]:
                 await asyncio.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 30)
+        process.send_signal(signal.SIGINT)  # uvicorn's graceful stop (and cProfile's dump)
+        await asyncio.wait_for(process.wait(), 60)
 
 
 class Providers:

@@ -79,7 +79,9 @@ async def missing_returns_clock(ctx: ServiceContext, stop: asyncio.Event) -> Non
 
 
 async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
-    """Works the delivery outbox until the service stops."""
+    """Works the delivery outbox until the service stops: several rounds in flight, so
+    that one slow receiver does not hold back the deliveries queued behind its round
+    (each round leases its own deliveries with SKIP LOCKED)."""
     settings = MonitoringSettings()
     policy = RetryPolicy(
         settings.webhook_backoff_seconds,
@@ -90,12 +92,19 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
     rng = random.Random()
     async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
         sender = StandardWebhookSender(client)
-        await supervised(
-            "webhooks",
-            settings.webhook_poll_seconds,
-            stop,
-            lambda: deliver_due(queue, sender, policy, rng),
-        )
+
+        async def worker(n: int) -> None:
+            # Staggered and, idle, polling `workers` times less often each: together they
+            # poll as often as one worker would.
+            await asyncio.sleep(n * settings.webhook_poll_seconds)
+            await supervised(
+                f"webhooks-{n}",
+                settings.webhook_poll_seconds * settings.webhook_workers,
+                stop,
+                lambda: deliver_due(queue, sender, policy, rng),
+            )
+
+        await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
 
 
 definition = ServiceDefinition(
