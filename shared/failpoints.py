@@ -1,4 +1,5 @@
-"""Deterministic failpoints: SIGKILL the process at a named point in the backbone.
+"""Deterministic failpoints: SIGKILL the process at a named point in the backbone (and in
+the services' own dangerous windows, such as monitoring's webhook deliveries).
 
 The fault suite (tests/faults/) proves the outbox and inbox guarantees by killing a relay
 or a consumer exactly inside the windows where a crash is dangerous (after the inbox
@@ -28,7 +29,25 @@ INBOX_BETWEEN_SAVEPOINTS = "inbox.fallback_between_savepoints"
 OUTBOX_AFTER_PUBLISH = "outbox.after_publish_before_mark"
 """The broker acknowledged a batch; its outbox rows are still `pending`."""
 
-POINTS = (INBOX_AFTER_INSERT, INBOX_AFTER_COMMIT, INBOX_BETWEEN_SAVEPOINTS, OUTBOX_AFTER_PUBLISH)
+MONITORING_RETURN_COMMITTED = "monitoring.return_committed_before_delivery"
+"""A return (with its alerts and their delivery rows) is committed over HTTP; the provider
+has no answer yet and no webhook has been sent."""
+MONITORING_WEBHOOK_SENT = "monitoring.webhook_sent_before_mark"
+"""Webhooks were sent (and acknowledged by their receivers); their delivery rows are still
+`pending`."""
+MONITORING_RETURN_APPLIED = "monitoring.return_applied_before_commit"
+"""A return from a provider's system is applied (alerts and delivery rows written) in the
+inbox's transaction, which is not committed."""
+
+POINTS = (
+    INBOX_AFTER_INSERT,
+    INBOX_AFTER_COMMIT,
+    INBOX_BETWEEN_SAVEPOINTS,
+    OUTBOX_AFTER_PUBLISH,
+    MONITORING_RETURN_COMMITTED,
+    MONITORING_WEBHOOK_SENT,
+    MONITORING_RETURN_APPLIED,
+)
 
 
 def parse(spec: str | None) -> tuple[str, int] | None:

@@ -22,13 +22,16 @@ from services.monitoring.application.alerting import check_missing_returns
 from services.monitoring.application.delivery import RetryPolicy, deliver_due
 from services.monitoring.application.evaluation import Clock, system_clock
 from services.monitoring.entrypoints.background import supervised
-from services.monitoring.entrypoints.consumers import when_returns_are_submitted
+from services.monitoring.entrypoints.consumers import (
+    when_contracts_change,
+    when_returns_are_submitted,
+)
 from services.monitoring.entrypoints.http import build_routers
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.settings import MonitoringSettings
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
-from shared.topics import PERFORMANCE_RETURNS
+from shared.topics import PERFORMANCE_RETURNS, PROCUREMENT_EVENTS
 
 
 def clock_of(ctx: ServiceContext) -> Clock:
@@ -58,6 +61,10 @@ def performance_returns(ctx: ServiceContext) -> BatchHandler:
     )
 
 
+def procurement_events(ctx: ServiceContext) -> BatchHandler:
+    return when_contracts_change(ctx.trust, PostgresMonitoringUnitOfWork)
+
+
 async def missing_returns_clock(ctx: ServiceContext, stop: asyncio.Event) -> None:
     """Looks for returns missing after their due date plus grace."""
     open_unit_of_work = unit_of_work_factory(ctx.unit_of_work)
@@ -72,7 +79,9 @@ async def missing_returns_clock(ctx: ServiceContext, stop: asyncio.Event) -> Non
 
 
 async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
-    """Works the delivery outbox until the service stops."""
+    """Works the delivery outbox until the service stops: several rounds in flight, so
+    that one slow receiver does not hold back the deliveries queued behind its round
+    (each round leases its own deliveries with SKIP LOCKED)."""
     settings = MonitoringSettings()
     policy = RetryPolicy(
         settings.webhook_backoff_seconds,
@@ -83,12 +92,19 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
     rng = random.Random()
     async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
         sender = StandardWebhookSender(client)
-        await supervised(
-            "webhooks",
-            settings.webhook_poll_seconds,
-            stop,
-            lambda: deliver_due(queue, sender, policy, rng),
-        )
+
+        async def worker(n: int) -> None:
+            # Staggered and, idle, polling `workers` times less often each: together they
+            # poll as often as one worker would.
+            await asyncio.sleep(n * settings.webhook_poll_seconds)
+            await supervised(
+                f"webhooks-{n}",
+                settings.webhook_poll_seconds * settings.webhook_workers,
+                stop,
+                lambda: deliver_due(queue, sender, policy, rng),
+            )
+
+        await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
 
 
 definition = ServiceDefinition(
@@ -107,7 +123,12 @@ definition = ServiceDefinition(
             name="performance-returns",
             topics=[PERFORMANCE_RETURNS.name],
             handler=performance_returns,
-        )
+        ),
+        ConsumerSpec(
+            name="procurement-events",
+            topics=[PROCUREMENT_EVENTS.name],
+            handler=procurement_events,
+        ),
     ],
     background=lambda ctx: [
         ("missing-returns", functools.partial(missing_returns_clock, ctx)),

@@ -33,8 +33,9 @@ from shared.topics import MONITORING_ALERTS, MONITORING_EVENTS, PERFORMANCE_RETU
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 MONTHLY = r"[0-9]{4}-(0[1-9]|1[0-2])"
 QUARTERLY = r"[0-9]{4}-Q[1-4]"
-PERIOD_PATTERN = rf"^({MONTHLY}|{QUARTERLY})$"
-"""2025-07 (a month) or 2025-Q3 (a calendar quarter)."""
+ANNUAL = r"[0-9]{4}"
+PERIOD_PATTERN = rf"^({MONTHLY}|{QUARTERLY}|{ANNUAL})$"
+"""2025-07 (a month), 2025-Q3 (a calendar quarter) or 2025 (a calendar year)."""
 Figure = StrictInt | StrictFloat
 """A number as JSON sends it: a string or a boolean is the wrong type, never coerced."""
 
@@ -69,6 +70,7 @@ class ContractLevel(StrEnum):
 class ReportingFrequency(StrEnum):
     MONTHLY = "monthly"
     QUARTERLY = "quarterly"
+    ANNUALLY = "annually"
 
 
 class Kpi(_Strict):
@@ -113,11 +115,18 @@ class MonitoredContract(_Strict):
         default=20, ge=0, le=120, description="Days after a period ends that its return is due."
     )
     version: int = Field(default=1, ge=1, description="Raised by each variation.")
+    terminated_on: date | None = Field(
+        default=None,
+        description="Last day of delivery of a contract ended early: no return is due for a "
+        "period that starts after it.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on must not be before starts_on")
+        if self.terminated_on is not None and self.terminated_on < self.starts_on:
+            raise ValueError("terminated_on must not be before starts_on")
         if (self.level is ContractLevel.LOCAL) != (self.locality is not None):
             raise ValueError("locality is required for a local contract and only for one")
         ids = [k.id for k in self.kpis]

@@ -140,6 +140,15 @@ class ContractKpi(_Event):
     red_tolerance: Decimal = Field(gt=0, description="Shortfall from target that turns red.")
 
 
+class ContractLevel(StrEnum):
+    """Who watches a contract (Durham framework, section 3): a locality's board watches a
+    local contract; the JCU specialist and trust-wide ones."""
+
+    LOCAL = "local"
+    SPECIALIST = "specialist"
+    TRUST_WIDE = "trust_wide"
+
+
 class FundingShare(_Event):
     """Part of the contract value committed against a pooled or aligned fund."""
 
@@ -173,6 +182,14 @@ class ContractStarted(_Event):
     funding: list[FundingShare] = Field(description="Funds committed, adding up to `value`.")
     route: Route = Field(description="How it was bought.")
     started_at: AwareDatetime = Field(description="When it was entered into.")
+    level: ContractLevel | None = Field(
+        default=None,
+        description="Who watches it. Absent (events before 2026-11-29): local when it has "
+        "one locality, trust-wide when several.",
+    )
+    return_due_days: int = Field(
+        default=20, ge=0, le=120, description="Days after a period ends that its return is due."
+    )
 
 
 @registry.register("procurement.ContractVaried", 1, topic=_TOPIC)

@@ -47,36 +47,56 @@ def _subscription(row: asyncpg.Record) -> Subscription:
     )
 
 
+_FEED_AND_DELIVERIES = """
+WITH fed AS (
+    INSERT INTO alert_feed (event_id, event_type, audience, locality, severity, body)
+    SELECT e, t, a, l, s, b::jsonb
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+        WITH ORDINALITY AS u(e, t, a, l, s, b, n)
+    ORDER BY n
+    RETURNING seq, audience, locality, severity
+), queued AS (
+    INSERT INTO webhook_delivery (subscription_id, feed_seq, state, attempts)
+    SELECT w.subscription_id, fed.seq, 'pending', 0
+    FROM fed JOIN webhook_subscription w ON w.audience = fed.audience
+        AND (w.locality IS NULL OR w.locality = fed.locality)
+        AND (cardinality(w.severities) = 0 OR fed.severity = ANY(w.severities))
+)
+SELECT seq FROM fed ORDER BY seq
+"""
+
+
 class PostgresAlertFeed:
+    """Alert events are staged in memory and written by `flush`, just before the commit:
+    the feed lock that makes feed order commit order is then held for one statement and
+    the commit, not for the whole transaction (so returns are not serialised behind it)."""
+
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
+        self.staged: list[tuple[BaseModel, Audience, str | None, str]] = []
 
     async def append(
         self, payload: BaseModel, *, audience: Audience, locality: str | None, severity: str
     ) -> None:
+        self.staged.append((payload, audience, locality, severity))
+
+    async def flush(self) -> list[int]:
+        if not self.staged:
+            return []
+        staged, self.staged = self.staged, []
         # Serialise writers until commit, so that feed order is commit order: a reader
         # resuming after seq N can then never miss an entry below N committed later.
         await self.connection.execute("SELECT pg_advisory_xact_lock($1)", FEED_LOCK)
-        seq = await self.connection.fetchval(
-            "INSERT INTO alert_feed (event_id, event_type, audience, locality, severity, body) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
-            uuid.uuid4(),
-            registry.type_of(payload),
-            audience.value,
-            locality,
-            severity,
-            payload.model_dump_json(),
+        rows = await self.connection.fetch(
+            _FEED_AND_DELIVERIES,
+            [uuid.uuid4() for _ in staged],
+            [registry.type_of(payload) for payload, *_ in staged],
+            [audience.value for _, audience, _, _ in staged],
+            [locality for _, _, locality, _ in staged],
+            [severity for *_, severity in staged],
+            [payload.model_dump_json() for payload, *_ in staged],
         )
-        await self.connection.execute(
-            "INSERT INTO webhook_delivery (subscription_id, feed_seq, state, attempts) "
-            "SELECT subscription_id, $1, 'pending', 0 FROM webhook_subscription "
-            "WHERE audience = $2 AND (locality IS NULL OR locality = $3) "
-            "AND (cardinality(severities) = 0 OR $4 = ANY(severities))",
-            seq,
-            audience.value,
-            locality,
-            severity,
-        )
+        return [r["seq"] for r in rows]
 
     async def after(
         self, seq: int, *, audiences: Sequence[Audience], locality: str | None, limit: int

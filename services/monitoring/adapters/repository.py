@@ -63,6 +63,13 @@ class PostgresContracts:
     async def all_current(self) -> list[MonitoredContract]:
         return await self.find()
 
+    async def versions(self, contract_id: str) -> list[MonitoredContract]:
+        rows = await self.connection.fetch(
+            "SELECT body FROM monitored_contract WHERE contract_id = $1 ORDER BY version",
+            contract_id,
+        )
+        return [MonitoredContract.model_validate(r["body"]) for r in rows]
+
 
 def _digest(ret: PerformanceReturn) -> str:
     return hashlib.sha256(ret.model_dump_json().encode()).hexdigest()

@@ -37,6 +37,11 @@ class PostgresMonitoringUnitOfWork(ServiceUnitOfWork):
         self.feed: AlertFeed = PostgresAlertFeed(platform.connection)
         self.subscriptions: SubscriptionRepository = PostgresSubscriptions(platform.connection)
 
+    async def commit(self) -> None:
+        """The staged alert events are written last, so the feed's lock is held briefly."""
+        await self.feed.flush()
+        await super().commit()
+
 
 def unit_of_work_factory(
     platform: Callable[[], UnitOfWork],

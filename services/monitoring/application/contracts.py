@@ -1,7 +1,7 @@
 """Registering a contract for monitoring, and varying it (the same command).
 
-A contract arrives by API today; the procurement service's contract started and varied
-events map onto the same `MonitoredContract` command.
+A contract arrives by API, or from the procurement service's contract started, varied and
+terminated events (`procurement_events.py`), which map onto the same command.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from services.monitoring.application.ports import AuditEntry, MonitoringUnitOfWork
 from services.monitoring.application.problems import Problem, Unprocessable
 from shared.contracts.monitoring import MonitoredContract
+from shared.envelope import Envelope
 from shared.trust import TrustConfig
 
 
@@ -26,9 +27,16 @@ def refusals(contract: MonitoredContract, trust: TrustConfig) -> list[Problem]:
 
 
 async def register_contract(
-    contract: MonitoredContract, uow: MonitoringUnitOfWork, trust: TrustConfig, *, actor: str
+    contract: MonitoredContract,
+    uow: MonitoringUnitOfWork,
+    trust: TrustConfig,
+    *,
+    actor: str,
+    action: str | None = None,
+    caused_by: Envelope | None = None,
 ) -> MonitoredContract:
-    """Store the contract (a variation if it is already monitored) and publish it."""
+    """Store the contract as a new version (a variation if it is already monitored; every
+    version is kept) and publish it."""
     problems = refusals(contract, trust)
     if problems:
         raise Unprocessable(problems)
@@ -36,7 +44,7 @@ async def register_contract(
     version = existing.version + 1 if existing else 1
     stored = contract.model_copy(update={"version": version})
     await uow.contracts.save(stored)
-    uow.publish(stored, subject=stored.contract_id, locality=stored.locality)
-    action = "contract varied" if existing else "contract registered"
+    uow.publish(stored, subject=stored.contract_id, locality=stored.locality, caused_by=caused_by)
+    action = action or ("contract varied" if existing else "contract registered")
     await uow.audit.record(AuditEntry(actor, action, stored.contract_id, {"version": version}))
     return stored

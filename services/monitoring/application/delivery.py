@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass
 
 from services.monitoring.application.ports import DeliveryQueue, WebhookSender
+from shared.failpoints import MONITORING_WEBHOOK_SENT, failpoint
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ async def deliver_due(
     if not due:
         return 0
     results = await asyncio.gather(*(sender.send(d.subscription, d.entry) for d in due))
+    failpoint(MONITORING_WEBHOOK_SENT)  # sent before marked: a crash re-sends, never loses
     await queue.delivered(
         [d.delivery_id for d, error in zip(due, results, strict=True) if not error]
     )

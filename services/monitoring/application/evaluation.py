@@ -44,6 +44,8 @@ def results_of(
 ) -> list[KpiResult]:
     out = []
     for kpi in contract.kpis:
+        if kpi.id not in ret.kpi_values:  # a KPI added by a later variation
+            continue
         value = float(ret.kpi_values[kpi.id])
         out.append(
             KpiResult(
@@ -130,7 +132,10 @@ async def assess(
     latest = current[-1]
     now = clock()
     for kpi in contract.kpis:
-        series = [(r.period, float(r.kpi_values[kpi.id])) for r in current]
+        # A KPI added by a variation has no values in returns made before it.
+        series = [
+            (r.period, float(r.kpi_values[kpi.id])) for r in current if kpi.id in r.kpi_values
+        ]
         for finding in kpi_findings(kpi, series, rules):
             await raise_alert(uow, contract, finding, audience_of(contract), now, caused_by)
         await _escalate_after_plan(uow, contract, kpi, series, rules, now, caused_by)

@@ -60,6 +60,9 @@ class ContractRepository(Protocol):
 
     async def all_current(self) -> list[MonitoredContract]: ...
 
+    async def versions(self, contract_id: str) -> list[MonitoredContract]:
+        """Every version, oldest first: variations never lose what was agreed before."""
+
 
 class ReturnRepository(Protocol):
     async def lock(self, contract_id: str) -> None:
@@ -141,8 +144,11 @@ class AlertFeed(Protocol):
     async def append(
         self, payload: BaseModel, *, audience: Audience, locality: str | None, severity: str
     ) -> None:
-        """Record an alert event and queue it for every matching webhook, in the same
-        transaction as the alert (the delivery outbox)."""
+        """Stage an alert event; `flush` records it and queues it for every matching
+        webhook, in the same transaction as the alert (the delivery outbox)."""
+
+    async def flush(self) -> Sequence[int]:
+        """Write what was staged (just before the commit); the feed sequence numbers."""
 
     async def after(
         self, seq: int, *, audiences: Sequence[Audience], locality: str | None, limit: int

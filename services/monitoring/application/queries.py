@@ -57,16 +57,25 @@ async def performance(
     current = await uow.returns.current(contract_id)
     kpis = []
     for kpi in contract.kpis:
-        values = [float(r.kpi_values[kpi.id]) for r in current]
+        reported = [r for r in current if kpi.id in r.kpi_values]  # variations add KPIs
+        values = [float(r.kpi_values[kpi.id]) for r in reported]
         points = [
             KpiPoint(
                 r.period, v, rag(kpi, v), rating(kpi, v).value if rules.pa2023_rating else None
             )
-            for r, v in zip(current, values, strict=True)
+            for r, v in zip(reported, values, strict=True)
         ]
         kpis.append(KpiPerformance(kpi.id, kpi.name, points, trend(kpi, values)))
-    status = contract_status(k.points[-1].rag for k in kpis) if current else None
+    status = contract_status(k.points[-1].rag for k in kpis if k.points) if current else None
     return ContractPerformance(contract, status, kpis)
+
+
+async def contract_versions(
+    uow: MonitoringUnitOfWork, principal: Principal, contract_id: str
+) -> list[MonitoredContract]:
+    """Every version of a contract in scope, oldest first."""
+    visible_contract(principal, await uow.contracts.get(contract_id), contract_id)
+    return await uow.contracts.versions(contract_id)
 
 
 async def return_history(

@@ -95,12 +95,16 @@ async def _add_contract(
         outcomes = [kpi.outcome] if kpi.outcome else contract.outcomes or ["(no outcome)"]
         kpi_tallies = tallies + [report.outcomes.setdefault(o, Tally(o)) for o in outcomes]
         for r in returns:
+            if kpi.id not in r.kpi_values:  # a KPI added by a later variation
+                continue
             colour = rag(kpi, float(r.kpi_values[kpi.id]))
             for tally in kpi_tallies:
                 tally.count(colour)
     if returns:
         last = returns[-1]
-        line.latest = contract_status(rag(k, float(last.kpi_values[k.id])) for k in contract.kpis)
+        line.latest = contract_status(
+            rag(k, float(last.kpi_values[k.id])) for k in contract.kpis if k.id in last.kpi_values
+        )
     escalations = Counter(a.rule is AlertRule.RED_AFTER_PLAN for a in alerts)
     for tally in (line, provider):
         tally.alerts += len(alerts)

@@ -1,4 +1,5 @@
-"""Reporting periods of a contract: months (2025-07) or calendar quarters (2025-Q3).
+"""Reporting periods of a contract: months (2025-07), calendar quarters (2025-Q3) or
+calendar years (2025).
 
 A return is due a set number of days after its period ends (the contract's
 `return_due_days`), so that monitoring data is gathered regularly (Durham Children's Trust
@@ -15,6 +16,7 @@ from shared.contracts.monitoring import MonitoredContract, ReportingFrequency
 
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
+_YEAR = re.compile(r"^([0-9]{4})$")
 
 
 def bounds(period: str) -> tuple[date, date]:
@@ -27,17 +29,32 @@ def bounds(period: str) -> tuple[date, date]:
         first = date(year, 3 * quarter - 2, 1)
         last_month = 3 * quarter
         return first, date(year, last_month, calendar.monthrange(year, last_month)[1])
-    raise ValueError(f"period {period!r} is neither YYYY-MM nor YYYY-Qn")
+    if m := _YEAR.match(period):
+        return date(int(m[1]), 1, 1), date(int(m[1]), 12, 31)
+    raise ValueError(f"period {period!r} is neither YYYY-MM, YYYY-Qn nor YYYY")
 
 
 def frequency_of(period: str) -> ReportingFrequency:
-    return ReportingFrequency.QUARTERLY if _QUARTER.match(period) else ReportingFrequency.MONTHLY
+    if _QUARTER.match(period):
+        return ReportingFrequency.QUARTERLY
+    if _YEAR.match(period):
+        return ReportingFrequency.ANNUALLY
+    return ReportingFrequency.MONTHLY
 
 
 def period_containing(day: date, frequency: ReportingFrequency) -> str:
     if frequency is ReportingFrequency.MONTHLY:
         return f"{day.year:04d}-{day.month:02d}"
+    if frequency is ReportingFrequency.ANNUALLY:
+        return f"{day.year:04d}"
     return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def last_day(contract: MonitoredContract) -> date:
+    """The last day of delivery: the end date, or the termination date if it ended early."""
+    if contract.terminated_on is not None:
+        return min(contract.ends_on, contract.terminated_on)
+    return contract.ends_on
 
 
 def next_period(period: str) -> str:
@@ -55,6 +72,8 @@ def refusal(contract: MonitoredContract, period: str) -> str | None:
             f"{period} is outside the contract, which runs from {contract.starts_on} "
             f"to {contract.ends_on}"
         )
+    if first > last_day(contract):
+        return f"the contract was terminated on {contract.terminated_on}; {period} starts after"
     return None
 
 
@@ -68,7 +87,7 @@ def overdue_periods(
     """Periods of the contract whose return has not come by its due date plus grace."""
     overdue = []
     period = period_containing(contract.starts_on, contract.reporting_frequency)
-    while bounds(period)[0] <= contract.ends_on:
+    while bounds(period)[0] <= last_day(contract):
         if due_on(contract, period) + timedelta(days=grace_days) >= today:
             break
         if period not in received:

@@ -1,4 +1,5 @@
-"""Kafka entry point: providers' systems' returns from monitoring.performance-returns.v1.
+"""Kafka entry points: providers' systems' returns from monitoring.performance-returns.v1,
+and the procurement service's contract started/varied/terminated events.
 
 The same `submit_return` as HTTP. A refused return raises, so the inbox retries the batch
 event by event and dead-letters only the refused ones, the field and rule as the reason.
@@ -15,11 +16,13 @@ from typing import Any
 
 from services.monitoring.application.evaluation import Clock
 from services.monitoring.application.ports import MonitoringUnitOfWork
+from services.monitoring.application.procurement_events import take_procurement_events
 from services.monitoring.application.returns import submit_return
 from shared.contracts.monitoring import PerformanceReturn
 from shared.envelope import Event
+from shared.failpoints import MONITORING_RETURN_APPLIED, failpoint
 from shared.inbox import BatchHandler
-from shared.trust import MonitoringRules
+from shared.trust import MonitoringRules, TrustConfig
 from shared.unit_of_work import UnitOfWork
 
 
@@ -41,5 +44,17 @@ def when_returns_are_submitted(
                 via="kafka",
                 caused_by=event.envelope,
             )
+            failpoint(MONITORING_RETURN_APPLIED)
+        # The inbox commits next: the alert events are written last (see PostgresAlertFeed).
+        await monitoring.feed.flush()
+
+    return handle
+
+
+def when_contracts_change(
+    trust: TrustConfig, view: Callable[[UnitOfWork], MonitoringUnitOfWork]
+) -> BatchHandler:
+    async def handle(events: Sequence[Event[Any]], uow: UnitOfWork) -> None:
+        await take_procurement_events(events, view(uow), trust)
 
     return handle

@@ -24,6 +24,7 @@ from services.procurement.domain.contract import Polarity as DomainPolarity
 from shared.auth.policy import Principal, Role
 from shared.contracts.procurement import (
     ContractKpi,
+    ContractLevel,
     ContractStarted,
     FundingShare,
     Polarity,
@@ -42,6 +43,8 @@ class Specification:
     ends_on: date
     funding: tuple[Funding, ...]
     localities: tuple[str, ...] = ()
+    return_due_days: int = 20
+    """Days after a period ends that the provider's performance return is due."""
 
 
 async def create_fund(
@@ -116,8 +119,14 @@ async def start_contract(
             detail={"contract_id": str(contract.contract_id), "value": f"{contract.value:.2f}"},
         )
     )
+    started = started_event(contract, shares, Route(procurement.route.value), now)
     uow.publish(
-        started_event(contract, shares, Route(procurement.route.value), now),
+        started.model_copy(
+            update={
+                "level": level_of(procurement.specialist, localities),
+                "return_due_days": spec.return_due_days,
+            }
+        ),
         subject=f"contract/{contract.contract_id}",
         locality=procurement.locality,
     )
@@ -134,6 +143,14 @@ async def _commit(uow: ProcurementUnitOfWork, share: Funding) -> FundingShare:
         committed = fund.commit(share.amount)
     await uow.funds.save(committed)
     return FundingShare(fund_id=fund.fund_id, amount=share.amount, partners=fund.contributions)
+
+
+def level_of(specialist: bool, localities: tuple[str, ...]) -> ContractLevel:
+    """Who monitors it: the JCU a specialist or multi-locality contract, else the
+    locality's board (Durham framework, section 3, roles table, "Monitor contract")."""
+    if specialist:
+        return ContractLevel.SPECIALIST
+    return ContractLevel.LOCAL if len(localities) == 1 else ContractLevel.TRUST_WIDE
 
 
 def started_event(

@@ -48,15 +48,15 @@ async def test_a_later_writer_waits_for_an_earlier_one_to_commit(
     try:
         first_tx = first.transaction()
         await first_tx.start()
-        await PostgresAlertFeed(first).append(
-            raised(), audience=Audience.JCU, locality=None, severity="high"
-        )
+        early = PostgresAlertFeed(first)
+        await early.append(raised(), audience=Audience.JCU, locality=None, severity="high")
+        await early.flush()  # written just before its commit, which is still to come
 
         async def later_writer() -> None:
             async with second.transaction():
-                await PostgresAlertFeed(second).append(
-                    raised(), audience=Audience.JCU, locality=None, severity="high"
-                )
+                late = PostgresAlertFeed(second)
+                await late.append(raised(), audience=Audience.JCU, locality=None, severity="high")
+                await late.flush()
 
         writer = asyncio.create_task(later_writer())
 

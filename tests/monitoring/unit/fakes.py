@@ -32,22 +32,25 @@ from shared.envelope import Envelope
 
 class FakeContracts:
     def __init__(self) -> None:
-        self.versions: dict[str, list[MonitoredContract]] = {}
+        self.versions_of: dict[str, list[MonitoredContract]] = {}
 
     async def get(self, contract_id: str) -> MonitoredContract | None:
-        found = self.versions.get(contract_id)
+        found = self.versions_of.get(contract_id)
         return found[-1] if found else None
 
     async def save(self, contract: MonitoredContract) -> None:
-        self.versions.setdefault(contract.contract_id, []).append(contract)
+        self.versions_of.setdefault(contract.contract_id, []).append(contract)
 
     async def find(
         self, *, locality: str | None = None, provider_id: str | None = None
     ) -> list[MonitoredContract]:
-        return [v[-1] for v in self.versions.values()]
+        return [v[-1] for v in self.versions_of.values()]
 
     async def all_current(self) -> list[MonitoredContract]:
         return await self.find()
+
+    async def versions(self, contract_id: str) -> list[MonitoredContract]:
+        return list(self.versions_of.get(contract_id, []))
 
 
 class FakeReturns:
@@ -147,6 +150,9 @@ class FakeFeed:
                 datetime.now(UTC),
             )
         )
+
+    async def flush(self) -> list[int]:
+        return []
 
     async def after(
         self, seq: int, *, audiences: Sequence[Audience], locality: str | None, limit: int

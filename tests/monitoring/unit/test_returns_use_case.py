@@ -60,7 +60,7 @@ async def test_a_variation_raises_the_version_and_keeps_the_first(trust: TrustCo
     uow = await monitored(trust)
     varied = await register_contract(local_contract(title="Varied"), uow, trust, actor="o")
     assert varied.version == 2
-    assert [c.version for c in uow.contracts.versions[varied.contract_id]] == [1, 2]
+    assert [c.version for c in uow.contracts.versions_of[varied.contract_id]] == [1, 2]
 
 
 async def test_an_unknown_kpi_a_wrong_type_and_a_period_outside_are_refused(

@@ -123,6 +123,9 @@ async def test_under_50k_goes_to_the_select_list_and_ends_in_a_started_contract(
     assert payload["provider_id"] == "home-start"
     assert payload["value"] == "40000.00"
     assert payload["localities"] == ["easington"]
+    # What monitoring needs to route alerts and expect returns: one locality's board
+    # watches it, and returns are due 20 days after each quarter (the default).
+    assert (payload["level"], payload["return_due_days"]) == ("local", 20)
     assert payload["outcomes"] == ["be_healthy"]
     assert payload["reporting_frequency"] == "quarterly"
     assert (payload["starts_on"], payload["ends_on"]) == ("2027-05-01", "2029-04-30")

@@ -50,6 +50,18 @@ def build_router(wiring: Wiring) -> APIRouter:
             return await queries.contracts(uow, principal)
 
     @router.get(
+        "/{contract_id}/versions",
+        summary="Every version of a contract, oldest first (variations keep what went before)",
+        responses=errors(*AUTHENTICATED, 404, 422),
+    )
+    async def versions(
+        contract_id: ContractId, principal: Annotated[Principal, Depends(current_principal)]
+    ) -> list[MonitoredContract]:
+        with refusals_as_http():
+            async with wiring.unit_of_work() as uow:
+                return await queries.contract_versions(uow, principal, contract_id)
+
+    @router.get(
         "/{contract_id}/performance",
         summary="RAG per KPI per period, trend, PA2023 rating and the contract's status",
         responses=errors(*AUTHENTICATED, 404, 422),

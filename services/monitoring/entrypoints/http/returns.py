@@ -16,6 +16,7 @@ from services.monitoring.entrypoints.http.errors import AUTHENTICATED, errors, r
 from services.monitoring.entrypoints.http.models import ReturnReceipt, ReturnRevisionOut
 from shared.auth import Principal, current_principal
 from shared.contracts.monitoring import PERIOD_PATTERN, PerformanceReturn
+from shared.failpoints import MONITORING_RETURN_COMMITTED, failpoint
 
 Period = Annotated[str, Path(pattern=PERIOD_PATTERN)]
 
@@ -50,6 +51,7 @@ def build_router(wiring: Wiring) -> APIRouter:
                     via="http",
                 )
                 await uow.commit()
+                failpoint(MONITORING_RETURN_COMMITTED)
         if outcome is StoreOutcome.DUPLICATE:
             response.status_code = 200
         r = performance_return

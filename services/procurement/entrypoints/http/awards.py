@@ -173,6 +173,7 @@ def award_router(
                 ends_on=body.ends_on,
                 funding=tuple(Funding(f.fund_id, f.amount) for f in body.funding),
                 localities=tuple(body.localities),
+                return_due_days=body.return_due_days,
             )
             async with uows() as uow:
                 started = await contracts.start_contract(

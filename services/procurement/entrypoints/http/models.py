@@ -150,6 +150,9 @@ class ContractIn(_In):
     ends_on: date
     funding: list[FundingIn] = Field(min_length=1, max_length=10)
     localities: list[Slug] = Field(default_factory=list, max_length=20)
+    return_due_days: int = Field(
+        default=20, ge=0, le=120, description="Days after a period ends that its return is due."
+    )
 
 
 class VariationIn(_In):
