@@ -1,10 +1,12 @@
-"""Deterministic failpoints: SIGKILL the process at a named point in the backbone.
+"""Deterministic failpoints: SIGKILL the process at a named point in the backbone or in a
+service's use case.
 
-The fault suite (tests/faults/) proves the outbox and inbox guarantees by killing a relay
-or a consumer exactly inside the windows where a crash is dangerous (after the inbox
-insert but before the commit, after the commit but before the offset commit, after the
-broker's ack but before the outbox row is marked, between two savepoints of the fallback
-path), instead of at timed moments that may or may not fall inside them.
+The fault suite (tests/faults/) proves the outbox and inbox guarantees by killing a relay,
+a consumer or a service exactly inside the windows where a crash is dangerous (after the
+inbox insert but before the commit, after the commit but before the offset commit, after
+the broker's ack but before the outbox row is marked, between two savepoints of the
+fallback path, between the writes of a service's use case), instead of at timed moments
+that may or may not fall inside them.
 
 `COMMISSIONING_FAILPOINT=<name>` kills at the first time `<name>` is reached;
 `<name>@<n>` at the n-th time. The variable is read once, at import: unset (as it is in
@@ -28,7 +30,31 @@ INBOX_BETWEEN_SAVEPOINTS = "inbox.fallback_between_savepoints"
 OUTBOX_AFTER_PUBLISH = "outbox.after_publish_before_mark"
 """The broker acknowledged a batch; its outbox rows are still `pending`."""
 
-POINTS = (INBOX_AFTER_INSERT, INBOX_AFTER_COMMIT, INBOX_BETWEEN_SAVEPOINTS, OUTBOX_AFTER_PUBLISH)
+
+# Service use cases that make several writes in one transaction (tests/faults/README.md).
+PROJECTS_HANDED_ON = "projects.gate.after_hand_on_before_commit"
+"""A stage-6 gate approved: the project advanced, audited, its ProcurementRequested (or
+DecommissioningDecided) staged; nothing committed."""
+PROJECTS_CONTRACT_STARTED = "projects.contract_started.after_record_before_commit"
+"""A ContractStarted recorded on its project (project, audit, ProjectChanged staged)
+inside the inbox's transaction; nothing committed."""
+PROCUREMENT_OPENED = "procurement.request.after_open_before_commit"
+"""A procurement request routed and recorded (procurement, project link, audit,
+ProcurementOpened staged), over HTTP or from a ProcurementRequested; nothing committed."""
+PROCUREMENT_COMMITTED = "procurement.contract.after_commitment_before_contract"
+"""Starting a contract: its funding committed against each pooled fund; the contract, the
+procurement's new state, the audit and ContractStarted not yet written; nothing committed."""
+
+POINTS = (
+    INBOX_AFTER_INSERT,
+    INBOX_AFTER_COMMIT,
+    INBOX_BETWEEN_SAVEPOINTS,
+    OUTBOX_AFTER_PUBLISH,
+    PROJECTS_HANDED_ON,
+    PROJECTS_CONTRACT_STARTED,
+    PROCUREMENT_OPENED,
+    PROCUREMENT_COMMITTED,
+)
 
 
 def parse(spec: str | None) -> tuple[str, int] | None:

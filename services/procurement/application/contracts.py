@@ -30,6 +30,7 @@ from shared.contracts.procurement import (
     ReportingFrequency,
     Route,
 )
+from shared.failpoints import PROCUREMENT_COMMITTED, failpoint
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ async def start_contract(
             funding=spec.funding,
         )
     shares = [await _commit(uow, share) for share in sorted(spec.funding, key=lambda f: f.fund_id)]
+    failpoint(PROCUREMENT_COMMITTED)
     await uow.contracts.add(contract)
     await uow.procurements.save(contracted)
     await uow.audit.record(
