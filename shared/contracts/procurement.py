@@ -173,6 +173,11 @@ class ContractStarted(_Event):
     funding: list[FundingShare] = Field(description="Funds committed, adding up to `value`.")
     route: Route = Field(description="How it was bought.")
     started_at: AwareDatetime = Field(description="When it was entered into.")
+    project_id: uuid.UUID | None = Field(
+        default=None,
+        description="The commissioning project the procurement was requested for, if any: "
+        "the projects service records the contract's start on it.",
+    )
 
 
 @registry.register("procurement.ContractVaried", 1, topic=_TOPIC)

@@ -118,8 +118,9 @@ async def start_contract(
             detail={"contract_id": str(contract.contract_id), "value": f"{contract.value:.2f}"},
         )
     )
+    project_id = await uow.procurements.project_of(procurement_id)
     uow.publish(
-        started_event(contract, shares, Route(procurement.route.value), now),
+        started_event(contract, shares, Route(procurement.route.value), now, project_id),
         subject=f"contract/{contract.contract_id}",
         locality=procurement.locality,
     )
@@ -139,7 +140,11 @@ async def _commit(uow: ProcurementUnitOfWork, share: Funding) -> FundingShare:
 
 
 def started_event(
-    contract: Contract, shares: list[FundingShare], route: Route, now: object
+    contract: Contract,
+    shares: list[FundingShare],
+    route: Route,
+    now: object,
+    project_id: uuid.UUID | None = None,
 ) -> ContractStarted:
     return ContractStarted.model_validate(
         {
@@ -168,6 +173,7 @@ def started_event(
             "funding": shares,
             "route": route,
             "started_at": now,
+            "project_id": project_id,
         }
     )
 
