@@ -2,16 +2,23 @@
 acknowledged, applies nothing twice and leaves no partial state.
 
 The real service process (`commissioning serve projects`) takes a project to its stage-6
-gate over HTTP, with the needs it cites taken from needs.events.v1, and is killed after
-the approval is written and ProcurementRequested staged, before the commit. The JCU's
-retry must then ask for procurement once. With the event published outside the
-transaction (tests/faults/serve.py), the check must find a request the project never
-made, and a second one.
+gate over HTTP, with the needs it cites taken from needs.events.v1.
+
+- Killed after the approval is written and ProcurementRequested staged, before the
+  commit: the JCU's retry must ask for procurement once.
+- Killed after a ContractStarted from procurement is recorded on the project, before the
+  inbox commits: the redelivered event must be recorded once, and announced once.
+
+With events published outside the transaction (tests/faults/serve.py), each check must
+find the damage: an event for a change that was never committed, and a second one.
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,10 +27,11 @@ import pytest
 from fastapi import FastAPI
 
 from shared import failpoints
+from shared.contracts.procurement import ContractStarted
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
-from shared.topics import PROJECTS_EVENTS
+from shared.topics import PROCUREMENT_EVENTS, PROJECTS_EVENTS
 from tests.backbone.support import eventually
-from tests.faults.services import ServiceUnderFault, service_processes
+from tests.faults.services import ServiceUnderFault, publish, service_processes
 from tests.projects.integration.support import RunningProjects
 from tests.projects.integration.test_lifecycle import (
     JCU,
@@ -100,6 +108,15 @@ async def handed_on(service: ServiceUnderFault, project_id: str) -> tuple[int, i
     return int(row["stage"]), len(requests), len(approvals)
 
 
+async def at_stage_6(service: ServiceUnderFault, client: httpx.AsyncClient) -> Walk:
+    """A project through its first five gates, its commissioning decision recorded."""
+    walk = await start(through_the_process(service, client))
+    await walk_assess(walk)
+    await walk_plan(walk)
+    await walk.evidence(commissioning=SPECIFICATION)
+    return walk
+
+
 async def gate_killed_and_retried(
     service: ServiceUnderFault, mutation: str | None = None
 ) -> HandedOn:
@@ -107,10 +124,7 @@ async def gate_killed_and_retried(
     with service_processes(service):
         await service.start(failpoints.PROJECTS_HANDED_ON, mutation)
         async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
-            walk = await start(through_the_process(service, client))
-            await walk_assess(walk)
-            await walk_plan(walk)
-            await walk.evidence(commissioning=SPECIFICATION)
+            walk = await at_stage_6(service, client)
             lost = await decide(service, walk)
             assert lost is None, "the armed service answered"
             await service.killed_at_failpoint()
@@ -155,3 +169,101 @@ async def test_with_events_published_outside_the_transaction_the_check_finds_two
     outcome = await gate_killed_and_retried(projects, "publish-outside-transaction")
     print(f"\n[fault] projects, mutation publish-outside-transaction: {outcome}")
     assert outcome.violations, "the check missed an event published outside its transaction"
+
+
+@dataclass
+class Recorded:
+    """A contract start as the project holds and announced it."""
+
+    starts: int
+    announced: int
+
+    @property
+    def violations(self) -> list[str]:
+        if (self.starts, self.announced) == (1, 1):
+            return []
+        return [f"{self.starts} contract starts recorded, {self.announced} announced"]
+
+
+async def start_killed_and_redelivered(
+    service: ServiceUnderFault, mutation: str | None = None
+) -> Recorded:
+    """Procurement's ContractStarted for the project reaches the armed service, which dies
+    after recording it; the restarted service gets it again from Kafka."""
+    await service.prepare()
+    with service_processes(service):
+        await service.start(failpoints.PROJECTS_CONTRACT_STARTED, mutation)
+        async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
+            walk = await at_stage_6(service, client)
+            approved = await decide(service, walk)
+            assert approved is not None and approved.status_code == 200
+        started = contract_started(uuid.UUID(walk.id))
+        subject = f"contract/{started.contract_id}"
+        event_id = await publish(service.kafka, PROCUREMENT_EVENTS.name, started, subject)
+        await service.killed_at_failpoint()
+        await service.start(mutation=mutation)
+        await eventually(service.took(event_id), 60, 0.5)
+        await eventually(relayed(service), 30, 0.5)
+        [row] = await service.rows(
+            "SELECT contract_starts FROM project WHERE project_id::text = $1", walk.id
+        )
+        events = await service.events(PROJECTS_EVENTS.name)
+    announced = [
+        e
+        for e in events
+        if e["type"] == "projects.ProjectChanged.v1"
+        and e["payload"]["change"] == "contract_started"
+    ]
+    return Recorded(len(json.loads(row["contract_starts"])), len(announced))
+
+
+def contract_started(project_id: uuid.UUID) -> ContractStarted:
+    """What procurement publishes when the project's contract is entered into."""
+    return ContractStarted.model_validate(
+        {
+            "contract_id": uuid.uuid4(),
+            "procurement_id": uuid.uuid4(),
+            "provider_id": "barnardos",
+            "title": "Outreach sexual health service for Easington",
+            "value": "420000.00",
+            "localities": ["easington"],
+            "outcomes": ["be_healthy"],
+            "kpis": [
+                {
+                    "kpi_id": "conceptions",
+                    "name": "Under-18 conceptions per 1,000",
+                    "unit": "rate",
+                    "target": "15",
+                    "polarity": "lower_is_better",
+                    "amber_tolerance": "2",
+                    "red_tolerance": "5",
+                }
+            ],
+            "reporting_frequency": "quarterly",
+            "starts_on": "2027-05-01",
+            "ends_on": "2029-04-30",
+            "funding": [{"fund_id": "pool", "amount": "420000.00", "partners": {"dcc": "1"}}],
+            "route": "open_tender",
+            "started_at": datetime.now(UTC),
+            "project_id": project_id,
+        }
+    )
+
+
+async def test_a_kill_after_recording_a_contract_start_records_and_announces_it_once(
+    projects: ServiceUnderFault,
+) -> None:
+    recorded = await start_killed_and_redelivered(projects)
+    print(f"\n[fault] projects, {failpoints.PROJECTS_CONTRACT_STARTED}: {recorded}")
+    assert projects.kills == 1
+    assert recorded.violations == []
+
+
+async def test_with_events_published_outside_the_transaction_the_check_finds_a_double_start(
+    projects: ServiceUnderFault,
+) -> None:
+    """The test of the test: the ProjectChanged escapes before the kill, and the
+    redelivered ContractStarted is recorded and announced again."""
+    recorded = await start_killed_and_redelivered(projects, "publish-outside-transaction")
+    print(f"\n[fault] projects, mutation publish-outside-transaction (start): {recorded}")
+    assert recorded.violations, "the check missed an event published outside its transaction"
