@@ -41,6 +41,12 @@ inside the inbox's transaction; nothing committed."""
 PROCUREMENT_OPENED = "procurement.request.after_open_before_commit"
 """A procurement request routed and recorded (procurement, project link, audit,
 ProcurementOpened staged), over HTTP or from a ProcurementRequested; nothing committed."""
+PROCUREMENT_BID_SEALED = "procurement.bid.after_seal_before_commit"
+"""A provider's bid accepted: its sealed contents stored, audited, BidReceived staged;
+nothing committed."""
+PROCUREMENT_KEY_RELEASED = "procurement.tender.after_key_release_before_commit"
+"""A tender closing: its data key released in the clear, the procurement not yet closed,
+TenderClosed not yet staged; nothing committed."""
 PROCUREMENT_COMMITTED = "procurement.contract.after_commitment_before_contract"
 """Starting a contract: its funding committed against each pooled fund; the contract, the
 procurement's new state, the audit and ContractStarted not yet written; nothing committed."""
@@ -53,6 +59,8 @@ POINTS = (
     PROJECTS_HANDED_ON,
     PROJECTS_CONTRACT_STARTED,
     PROCUREMENT_OPENED,
+    PROCUREMENT_BID_SEALED,
+    PROCUREMENT_KEY_RELEASED,
     PROCUREMENT_COMMITTED,
 )
 

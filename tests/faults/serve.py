@@ -8,7 +8,9 @@ relies on, so the case's check must find the damage.
   it, instead of through the outbox at commit (so it escapes a transaction that never
   commits);
 - `commitment-outside-transaction`: a pooled fund's commitment is committed on its own,
-  before the contract it pays for (a transaction split in two).
+  before the contract it pays for (a transaction split in two);
+- `key-release-outside-transaction`: a tender's data key is released (committed) on its
+  own, before the tender is closed.
 """
 
 from __future__ import annotations
@@ -17,18 +19,24 @@ import asyncio
 import os
 import sys
 import threading
+import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 
 from services.procurement.adapters.records import PostgresFunds
+from services.procurement.adapters.repositories import PostgresProcurements
 from services.procurement.domain.contract import Fund
 from shared.settings import KafkaSettings
 from shared.unit_of_work import UnitOfWork
 
 MUTATION_ENV = "COMMISSIONING_TEST_MUTATION"
-MUTATIONS = ("publish-outside-transaction", "commitment-outside-transaction")
+MUTATIONS = (
+    "publish-outside-transaction",
+    "commitment-outside-transaction",
+    "key-release-outside-transaction",
+)
 
 
 def _send_now(topic: str, key: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
@@ -81,11 +89,25 @@ def commitment_outside_transaction() -> None:
     PostgresFunds.save = save  # type: ignore[method-assign]
 
 
+def key_release_outside_transaction() -> None:
+    original = PostgresProcurements.release_key
+
+    async def release_key(
+        self: PostgresProcurements, procurement_id: uuid.UUID, key: bytes
+    ) -> None:
+        await original(self, procurement_id, key)
+        await self.db.execute("COMMIT")
+        await self.db.execute("BEGIN")
+
+    PostgresProcurements.release_key = release_key  # type: ignore[method-assign]
+
+
 def main() -> None:
     mutation = os.environ.get(MUTATION_ENV) or None
     patches = {
         "publish-outside-transaction": publish_outside_transaction,
         "commitment-outside-transaction": commitment_outside_transaction,
+        "key-release-outside-transaction": key_release_outside_transaction,
     }
     if mutation is not None:
         if mutation not in patches:

@@ -48,6 +48,15 @@ CONTRACT = {
 }
 
 
+EVIDENCE = {
+    "evidence": [
+        {"standard": s.value, "reference": f"{s.value}-2026", "expires_on": "2099-01-01"}
+        for s in QualityStandard
+    ]
+}
+"""Evidence for every Gateshead quality standard, current for the whole test."""
+
+
 @pytest.fixture
 def procurement(
     database_url: str, kafka: KafkaSettings, unique_schema: str, schemas: list[str], tmp_path: Path
@@ -175,13 +184,9 @@ async def register_and_award(service: ServiceUnderFault) -> str:
     """A fund of £100,000, a qualified provider and a specialist service the JCU awarded it."""
     officer = service.token("olive", Role.COMMISSIONING_OFFICER)
     jcu = service.token("jess", Role.JCU)
-    evidence = [
-        {"standard": s.value, "reference": f"{s.value}-2026", "expires_on": "2099-01-01"}
-        for s in QualityStandard
-    ]
     provider = {"provider_id": "barnardos", "name": "Barnardos", "sector": "voluntary"}
     steps: list[tuple[str, str, dict[str, str], Any]] = [
-        ("PUT", "/providers/barnardos", officer, provider | {"evidence": evidence}),
+        ("PUT", "/providers/barnardos", officer, provider | EVIDENCE),
         (
             "POST",
             "/funds",
