@@ -35,6 +35,10 @@ OUTBOX_AFTER_PUBLISH = "outbox.after_publish_before_mark"
 PROJECTS_HANDED_ON = "projects.gate.after_hand_on_before_commit"
 """A stage-6 gate approved: the project advanced, audited, its ProcurementRequested (or
 DecommissioningDecided) staged; nothing committed."""
+PROJECTS_FLAGGED = "projects.needs.after_flag_before_commit"
+"""A need identified or resolved under a project past stage 3: the project flagged for
+review, audited, ProjectFlaggedForReview and ProjectChanged staged, inside the inbox's
+transaction; nothing committed."""
 PROJECTS_CONTRACT_STARTED = "projects.contract_started.after_record_before_commit"
 """A ContractStarted recorded on its project (project, audit, ProjectChanged staged)
 inside the inbox's transaction; nothing committed."""
@@ -57,6 +61,7 @@ POINTS = (
     INBOX_BETWEEN_SAVEPOINTS,
     OUTBOX_AFTER_PUBLISH,
     PROJECTS_HANDED_ON,
+    PROJECTS_FLAGGED,
     PROJECTS_CONTRACT_STARTED,
     PROCUREMENT_OPENED,
     PROCUREMENT_BID_SEALED,

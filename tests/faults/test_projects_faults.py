@@ -6,6 +6,8 @@ gate over HTTP, with the needs it cites taken from needs.events.v1.
 
 - Killed after the approval is written and ProcurementRequested staged, before the
   commit: the JCU's retry must ask for procurement once.
+- Killed after a need newly identified under the project (past stage 3) flags it for
+  review, before the inbox commits: the redelivered need must flag it once, announced once.
 - Killed after a ContractStarted from procurement is recorded on the project, before the
   inbox commits: the redelivered event must be recorded once, and announced once.
 
@@ -29,10 +31,10 @@ from fastapi import FastAPI
 from shared import failpoints
 from shared.contracts.procurement import ContractStarted
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
-from shared.topics import PROCUREMENT_EVENTS, PROJECTS_EVENTS
+from shared.topics import NEEDS_EVENTS, PROCUREMENT_EVENTS, PROJECTS_EVENTS
 from tests.backbone.support import eventually
 from tests.faults.services import ServiceUnderFault, publish, service_processes
-from tests.projects.integration.support import RunningProjects
+from tests.projects.integration.support import RunningProjects, need_identified
 from tests.projects.integration.test_lifecycle import (
     JCU,
     SPECIFICATION,
@@ -173,16 +175,16 @@ async def test_with_events_published_outside_the_transaction_the_check_finds_two
 
 @dataclass
 class Recorded:
-    """A contract start as the project holds and announced it."""
+    """A fact (a contract start, a review flag) as the project holds and announced it."""
 
-    starts: int
+    held: int
     announced: int
 
     @property
     def violations(self) -> list[str]:
-        if (self.starts, self.announced) == (1, 1):
+        if (self.held, self.announced) == (1, 1):
             return []
-        return [f"{self.starts} contract starts recorded, {self.announced} announced"]
+        return [f"{self.held} recorded on the project, {self.announced} announced"]
 
 
 async def start_killed_and_redelivered(
@@ -267,3 +269,47 @@ async def test_with_events_published_outside_the_transaction_the_check_finds_a_d
     recorded = await start_killed_and_redelivered(projects, "publish-outside-transaction")
     print(f"\n[fault] projects, mutation publish-outside-transaction (start): {recorded}")
     assert recorded.violations, "the check missed an event published outside its transaction"
+
+
+async def flag_killed_and_redelivered(
+    service: ServiceUnderFault, mutation: str | None = None
+) -> Recorded:
+    """A project past its needs analysis; the needs service then identifies another need
+    on its outcome in its locality, and the armed service dies after flagging it."""
+    await service.prepare()
+    with service_processes(service):
+        await service.start(failpoints.PROJECTS_FLAGGED, mutation)
+        async with httpx.AsyncClient(base_url=service.url, timeout=30) as client:
+            walk = await start(through_the_process(service, client))
+            await walk_assess(walk)
+        need = need_identified("easington", ["be_healthy"], key="low_birth_weight")
+        event_id = await publish(service.kafka, NEEDS_EVENTS.name, need, need.need_key)
+        await service.killed_at_failpoint()
+        await service.start(mutation=mutation)
+        await eventually(service.took(event_id), 60, 0.5)
+        await eventually(relayed(service), 30, 0.5)
+        [row] = await service.rows(
+            "SELECT review_flags FROM project WHERE project_id::text = $1", walk.id
+        )
+        events = await service.events(PROJECTS_EVENTS.name)
+    announced = [e for e in events if e["type"] == "projects.ProjectFlaggedForReview.v1"]
+    return Recorded(len(json.loads(row["review_flags"])), len(announced))
+
+
+async def test_a_kill_after_flagging_a_project_for_review_flags_and_announces_it_once(
+    projects: ServiceUnderFault,
+) -> None:
+    flagged = await flag_killed_and_redelivered(projects)
+    print(f"\n[fault] projects, {failpoints.PROJECTS_FLAGGED}: {flagged}")
+    assert projects.kills == 1
+    assert flagged.violations == []
+
+
+async def test_with_events_published_outside_the_transaction_the_check_finds_a_double_flag(
+    projects: ServiceUnderFault,
+) -> None:
+    """The test of the test: ProjectFlaggedForReview escapes before the kill, and the
+    redelivered need flags the project and announces it again."""
+    flagged = await flag_killed_and_redelivered(projects, "publish-outside-transaction")
+    print(f"\n[fault] projects, mutation publish-outside-transaction (flag): {flagged}")
+    assert flagged.violations, "the check missed an event published outside its transaction"
