@@ -1,11 +1,12 @@
-"""Deterministic failpoints: SIGKILL the process at a named point in the backbone (and in
-the services' own dangerous windows, such as monitoring's webhook deliveries).
+"""Deterministic failpoints: SIGKILL the process at a named point in the backbone or in a
+service's use case.
 
-The fault suite (tests/faults/) proves the outbox and inbox guarantees by killing a relay
-or a consumer exactly inside the windows where a crash is dangerous (after the inbox
-insert but before the commit, after the commit but before the offset commit, after the
-broker's ack but before the outbox row is marked, between two savepoints of the fallback
-path), instead of at timed moments that may or may not fall inside them.
+The fault suite (tests/faults/) proves the outbox and inbox guarantees by killing a relay,
+a consumer or a service exactly inside the windows where a crash is dangerous (after the
+inbox insert but before the commit, after the commit but before the offset commit, after
+the broker's ack but before the outbox row is marked, between two savepoints of the
+fallback path, between the writes of a service's use case), instead of at timed moments
+that may or may not fall inside them.
 
 `COMMISSIONING_FAILPOINT=<name>` kills at the first time `<name>` is reached;
 `<name>@<n>` at the n-th time. The variable is read once, at import: unset (as it is in
@@ -39,6 +40,30 @@ MONITORING_RETURN_APPLIED = "monitoring.return_applied_before_commit"
 """A return from a provider's system is applied (alerts and delivery rows written) in the
 inbox's transaction, which is not committed."""
 
+# Service use cases that make several writes in one transaction (tests/faults/README.md).
+PROJECTS_HANDED_ON = "projects.gate.after_hand_on_before_commit"
+"""A stage-6 gate approved: the project advanced, audited, its ProcurementRequested (or
+DecommissioningDecided) staged; nothing committed."""
+PROJECTS_FLAGGED = "projects.needs.after_flag_before_commit"
+"""A need identified or resolved under a project past stage 3: the project flagged for
+review, audited, ProjectFlaggedForReview and ProjectChanged staged, inside the inbox's
+transaction; nothing committed."""
+PROJECTS_CONTRACT_STARTED = "projects.contract_started.after_record_before_commit"
+"""A ContractStarted recorded on its project (project, audit, ProjectChanged staged)
+inside the inbox's transaction; nothing committed."""
+PROCUREMENT_OPENED = "procurement.request.after_open_before_commit"
+"""A procurement request routed and recorded (procurement, project link, audit,
+ProcurementOpened staged), over HTTP or from a ProcurementRequested; nothing committed."""
+PROCUREMENT_BID_SEALED = "procurement.bid.after_seal_before_commit"
+"""A provider's bid accepted: its sealed contents stored, audited, BidReceived staged;
+nothing committed."""
+PROCUREMENT_KEY_RELEASED = "procurement.tender.after_key_release_before_commit"
+"""A tender closing: its data key released in the clear, the procurement not yet closed,
+TenderClosed not yet staged; nothing committed."""
+PROCUREMENT_COMMITTED = "procurement.contract.after_commitment_before_contract"
+"""Starting a contract: its funding committed against each pooled fund; the contract, the
+procurement's new state, the audit and ContractStarted not yet written; nothing committed."""
+
 POINTS = (
     INBOX_AFTER_INSERT,
     INBOX_AFTER_COMMIT,
@@ -47,6 +72,13 @@ POINTS = (
     MONITORING_RETURN_COMMITTED,
     MONITORING_WEBHOOK_SENT,
     MONITORING_RETURN_APPLIED,
+    PROJECTS_HANDED_ON,
+    PROJECTS_FLAGGED,
+    PROJECTS_CONTRACT_STARTED,
+    PROCUREMENT_OPENED,
+    PROCUREMENT_BID_SEALED,
+    PROCUREMENT_KEY_RELEASED,
+    PROCUREMENT_COMMITTED,
 )
 
 

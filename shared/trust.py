@@ -195,7 +195,8 @@ class ProcurementThresholds(_Frozen):
     select_list_below: Money
     procurement_act: ProcurementActThresholds
     notifiable: NotifiableThresholds
-    standstill_working_days: int = Field(ge=1)
+    standstill_working_days: int = Field(ge=0)
+    """0: no standstill (optional for light-touch contracts, PA2023 section 51)."""
     minimum_tender_days: int = Field(ge=1)
     # Procurement service: how far ahead lapsing quality-standard evidence is flagged
     # (the project's rule; Gateshead sets the standards, not how long evidence lasts).

@@ -190,6 +190,11 @@ class ContractStarted(_Event):
     return_due_days: int = Field(
         default=20, ge=0, le=120, description="Days after a period ends that its return is due."
     )
+    project_id: uuid.UUID | None = Field(
+        default=None,
+        description="The commissioning project the procurement was requested for, if any: "
+        "the projects service records the contract's start on it.",
+    )
 
 
 @registry.register("procurement.ContractVaried", 1, topic=_TOPIC)

@@ -31,6 +31,7 @@ from shared.contracts.procurement import (
     ReportingFrequency,
     Route,
 )
+from shared.failpoints import PROCUREMENT_COMMITTED, failpoint
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ async def start_contract(
             funding=spec.funding,
         )
     shares = [await _commit(uow, share) for share in sorted(spec.funding, key=lambda f: f.fund_id)]
+    failpoint(PROCUREMENT_COMMITTED)
     await uow.contracts.add(contract)
     await uow.procurements.save(contracted)
     await uow.audit.record(
@@ -119,7 +121,8 @@ async def start_contract(
             detail={"contract_id": str(contract.contract_id), "value": f"{contract.value:.2f}"},
         )
     )
-    started = started_event(contract, shares, Route(procurement.route.value), now)
+    project_id = await uow.procurements.project_of(procurement_id)
+    started = started_event(contract, shares, Route(procurement.route.value), now, project_id)
     uow.publish(
         started.model_copy(
             update={
@@ -154,7 +157,11 @@ def level_of(specialist: bool, localities: tuple[str, ...]) -> ContractLevel:
 
 
 def started_event(
-    contract: Contract, shares: list[FundingShare], route: Route, now: object
+    contract: Contract,
+    shares: list[FundingShare],
+    route: Route,
+    now: object,
+    project_id: uuid.UUID | None = None,
 ) -> ContractStarted:
     return ContractStarted.model_validate(
         {
@@ -183,6 +190,7 @@ def started_event(
             "funding": shares,
             "route": route,
             "started_at": now,
+            "project_id": project_id,
         }
     )
 

@@ -25,6 +25,7 @@ from shared.auth.policy import Principal
 from shared.contracts.procurement import ProcurementOpened
 from shared.contracts.procurement import Route as ContractRoute
 from shared.envelope import Envelope
+from shared.failpoints import PROCUREMENT_OPENED, failpoint
 
 
 @dataclass(frozen=True)
@@ -159,5 +160,6 @@ async def accept_request(
         locality=request.locality,
         caused_by=caused_by,
     )
+    failpoint(PROCUREMENT_OPENED)
     await uow.commit()
     return procurement, True

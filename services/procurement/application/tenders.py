@@ -41,6 +41,7 @@ from shared.auth.policy import Principal, Role
 from shared.contracts.procurement import BidReceived, TenderClosed, TenderPublished
 from shared.contracts.procurement import Criteria as CriteriaEvent
 from shared.contracts.procurement import Route as ContractRoute
+from shared.failpoints import PROCUREMENT_BID_SEALED, PROCUREMENT_KEY_RELEASED, failpoint
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ async def submit_bid(
         subject=subject_of(procurement_id),
         locality=procurement.locality,
     )
+    failpoint(PROCUREMENT_BID_SEALED)
     await uow.commit()
     return bid
 
@@ -210,6 +212,7 @@ async def close_tender(
     wrapped = await uow.procurements.wrapped_key(procurement_id)
     assert wrapped is not None, "a published tender has a data key"
     await uow.procurements.release_key(procurement_id, vault.unwrap(wrapped))
+    failpoint(PROCUREMENT_KEY_RELEASED)
     await uow.procurements.save(closed)
     count = len(await uow.bids.of(procurement_id))
     await uow.audit.record(

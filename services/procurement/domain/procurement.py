@@ -156,10 +156,13 @@ class Procurement:
         )
 
     def contract(self, today: date) -> Procurement:
-        """A contract is entered into only after the standstill ends."""
+        """A contract is entered into only after the standstill ends. A trust that applies
+        none (``standstill_working_days: 0``; the standstill is optional for light-touch
+        contracts, PA2023 section 51) may contract on the day of the award."""
         self._require(ProcurementState.AWARDED, action="a contract")
-        assert self.standstill_ends is not None
-        if today <= self.standstill_ends and self.route.competitive:
+        assert self.standstill_ends is not None and self.awarded_at is not None
+        standstill = self.standstill_ends > self.awarded_at.date()
+        if standstill and today <= self.standstill_ends and self.route.competitive:
             raise Refused(
                 "standstill",
                 f"standstill runs until {self.standstill_ends.isoformat()}",

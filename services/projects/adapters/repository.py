@@ -19,6 +19,7 @@ from services.projects.domain.gates import Published
 from services.projects.domain.priority import Priority
 from services.projects.domain.project import (
     ContractAward,
+    ContractStart,
     Level,
     LocalView,
     PerformanceReview,
@@ -30,7 +31,8 @@ from services.projects.domain.standards import SelfEvaluation, StandardScore
 _FIELDS = (
     "project_id, title, level, localities, target_groups, outcomes, lead_commissioner, "
     "commissioning_officer, priority_id, stage, completed, version, evidence, review_flags, "
-    "procurement_requested, contract_awards, performance_reviews, scoping, local_views"
+    "procurement_requested, contract_awards, performance_reviews, scoping, local_views, "
+    "contract_starts"
 )
 _SETS = (
     "title = $2, level = $3, localities = $4::jsonb, target_groups = $5::jsonb, "
@@ -38,7 +40,7 @@ _SETS = (
     "priority_id = $9, stage = $10, completed = $11, version = $12, evidence = $13::jsonb, "
     "review_flags = $14::jsonb, procurement_requested = $15, contract_awards = $16::jsonb, "
     "performance_reviews = $17::jsonb, scoping = $18::jsonb, local_views = $19::jsonb, "
-    "updated_at = now()"
+    "contract_starts = $20::jsonb, updated_at = now()"
 )
 
 
@@ -86,7 +88,36 @@ def _columns(p: Project) -> list[Any]:
         EvidenceDoc.of(p.evidence).model_dump_json(), json.dumps(flags),
         p.procurement_requested, json.dumps(awards), json.dumps(reviews),
         json.dumps({str(k): v for k, v in p.scoping.items()}), json.dumps(views),
+        json.dumps([_start_document(s) for s in p.contract_starts]),
     ]  # fmt: skip
+
+
+def _start_document(s: ContractStart) -> dict[str, Any]:
+    return {
+        "contract_id": str(s.contract_id),
+        "procurement_id": str(s.procurement_id),
+        "provider": s.provider,
+        "value": str(s.value),
+        "starts_on": s.starts_on.isoformat(),
+        "ends_on": s.ends_on.isoformat(),
+        "reporting_frequency": s.reporting_frequency,
+        "performance_criteria": list(s.performance_criteria),
+        "started_at": s.started_at.isoformat(),
+    }
+
+
+def _contract_start(d: dict[str, Any]) -> ContractStart:
+    return ContractStart(
+        contract_id=uuid.UUID(d["contract_id"]),
+        procurement_id=uuid.UUID(d["procurement_id"]),
+        provider=d["provider"],
+        value=Decimal(d["value"]),
+        starts_on=date.fromisoformat(d["starts_on"]),
+        ends_on=date.fromisoformat(d["ends_on"]),
+        reporting_frequency=d["reporting_frequency"],
+        performance_criteria=tuple(d["performance_criteria"]),
+        started_at=datetime.fromisoformat(d["started_at"]),
+    )
 
 
 def _project(row: asyncpg.Record) -> Project:
@@ -115,6 +146,7 @@ def _project(row: asyncpg.Record) -> Project:
                           datetime.fromisoformat(a["awarded_at"]))
             for a in row["contract_awards"]
         ),
+        contract_starts=tuple(_contract_start(s) for s in row["contract_starts"]),
         performance_reviews=tuple(
             PerformanceReview(r["summary"], r["rating"], r["escalated"],
                               datetime.fromisoformat(r["reviewed_at"]))
@@ -137,8 +169,8 @@ class PostgresProjects:
 
     async def add(self, project: Project) -> None:
         placeholders = ", ".join(
-            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17, 18, 19) else f"${i}"
-            for i in range(1, 20)
+            f"${i}::jsonb" if i in (4, 5, 6, 13, 14, 16, 17, 18, 19, 20) else f"${i}"
+            for i in range(1, 21)
         )
         await self.connection.execute(
             f"INSERT INTO project ({_FIELDS}) VALUES ({placeholders})", *_columns(project)
@@ -152,7 +184,7 @@ class PostgresProjects:
 
     async def save(self, project: Project) -> bool:
         status = await self.connection.execute(
-            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $20",
+            f"UPDATE project SET {_SETS} WHERE project_id = $1 AND version = $21",
             *_columns(project),
             project.version - 1,
         )

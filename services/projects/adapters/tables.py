@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
@@ -64,6 +65,9 @@ class ProjectRow(ProjectsTable, table=True):
     review_flags: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     procurement_requested: bool = Field(sa_column=Column(Boolean, nullable=False))
     contract_awards: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    contract_starts: list[dict[str, Any]] = Field(
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
+    )
     performance_reviews: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     scoping: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
     local_views: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))

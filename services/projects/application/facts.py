@@ -15,7 +15,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from services.projects.application.changes import EventActor, store_change, visible_project
 from services.projects.application.errors import Conflict
 from services.projects.application.ports import ProjectsUnitOfWork
-from services.projects.domain.project import ContractAward, PerformanceReview, Project
+from services.projects.domain.project import (
+    ContractAward,
+    ContractStart,
+    PerformanceReview,
+    Project,
+)
 from shared.auth import Principal
 
 Short = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
@@ -63,6 +68,24 @@ async def add_contract_award(
     changed = project.changed(contract_awards=(*project.contract_awards, fact))
     detail = {"contract_ref": award.contract_ref, "provider": award.provider}
     return await store_change(uow, actor, changed, "contract_awarded", detail=detail)
+
+
+async def start_contract(
+    uow: ProjectsUnitOfWork, actor: EventActor, project: Project, start: ContractStart
+) -> Project:
+    """The project's service is in place: only a project that asked for procurement has a
+    contract to start, and each contract starts once."""
+    if not project.procurement_requested:
+        raise Conflict.of("project_id", "no procurement was requested for this project")
+    if any(s.contract_id == start.contract_id for s in project.contract_starts):
+        raise Conflict.of("contract_id", f"contract {start.contract_id} already started")
+    changed = project.changed(contract_starts=(*project.contract_starts, start))
+    detail = {
+        "contract_id": str(start.contract_id),
+        "provider": start.provider,
+        "starts_on": start.starts_on.isoformat(),
+    }
+    return await store_change(uow, actor, changed, "contract_started", detail=detail)
 
 
 async def record_performance_review(

@@ -27,6 +27,7 @@ from services.projects.domain.gates import Missing, StageGate, Subject
 from services.projects.domain.project import Project
 from shared.auth import Principal
 from shared.contracts import projects as contracts
+from shared.failpoints import PROJECTS_HANDED_ON, failpoint
 
 
 class GateDecision(BaseModel):
@@ -92,6 +93,9 @@ async def decide_gate(
     plan = project.evidence.commissioning
     if project.stage == 6 and plan is not None:  # the stage-6 gate requires a plan
         advanced = _hand_on(uow, principal, advanced, plan)
+        recorded = await _record(uow, principal, project, decision, body, advanced)
+        failpoint(PROJECTS_HANDED_ON)
+        return recorded
     return await _record(uow, principal, project, decision, body, advanced)
 
 

@@ -13,6 +13,7 @@ from services.projects.domain.project import Project, ReviewFlag
 from shared.contracts.needs import NeedIdentified, NeedResolved, NeedsAssessmentPublished
 from shared.contracts.projects import ProjectChanged, ProjectFlaggedForReview
 from shared.envelope import Envelope, Event
+from shared.failpoints import PROJECTS_FLAGGED, failpoint
 
 SYSTEM = "needs-events"
 
@@ -78,3 +79,4 @@ async def _flag(
         changed_at=at,
     )
     uow.publish(changed, subject=subject(project.project_id), locality=where, caused_by=cause)
+    failpoint(PROJECTS_FLAGGED)

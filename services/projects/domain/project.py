@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -56,6 +56,24 @@ class ContractAward:
 
 
 @dataclass(frozen=True)
+class ContractStart:
+    """The commissioned service in place: its contract entered into (from procurement's
+    ``ContractStarted``). It introduces the new service (stage 8; Durham, Section 3, roles
+    table "Introduce new service") and carries the performance criteria that stage 9's
+    monitoring arrangements take from the contract (Gateshead handbook, Activity Four)."""
+
+    contract_id: uuid.UUID
+    procurement_id: uuid.UUID
+    provider: str
+    value: Decimal
+    starts_on: date
+    ends_on: date
+    reporting_frequency: str
+    performance_criteria: tuple[str, ...]
+    started_at: datetime
+
+
+@dataclass(frozen=True)
 class PerformanceReview:
     """A performance review or escalation of the commissioned service (from monitoring)."""
 
@@ -94,6 +112,7 @@ class Project:
     review_flags: tuple[ReviewFlag, ...] = ()
     procurement_requested: bool = False
     contract_awards: tuple[ContractAward, ...] = ()
+    contract_starts: tuple[ContractStart, ...] = ()
     performance_reviews: tuple[PerformanceReview, ...] = ()
     scoping: dict[int, str] = field(default_factory=dict)
     """Answers to the Urbanham scoping questions, by question number."""

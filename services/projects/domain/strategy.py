@@ -126,9 +126,15 @@ def _procurement(p: Project) -> list[str]:
     lines += _present(
         ("Market", p.evidence.market_analysis), ("Workforce", p.evidence.workforce_plan)
     )
-    return lines + [
-        f"Contract awarded: {a.contract_ref} to {a.provider}" for a in p.contract_awards
-    ]
+    return (
+        lines
+        + [f"Contract awarded: {a.contract_ref} to {a.provider}" for a in p.contract_awards]
+        + [
+            f"Contract started: {s.provider}, £{s.value:,.2f}, "
+            f"{s.starts_on.isoformat()} to {s.ends_on.isoformat()}"
+            for s in p.contract_starts
+        ]
+    )
 
 
 def _monitoring(p: Project) -> list[str]:

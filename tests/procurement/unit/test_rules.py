@@ -233,6 +233,16 @@ class TestTenderLifecycle:
             is ProcurementState.CONTRACTED
         )
 
+    def test_a_trust_applying_no_standstill_may_contract_on_the_day_of_the_award(self) -> None:
+        """PA2023 section 51: the standstill is optional for light-touch contracts."""
+        published = procurement(Route.OPEN_TENDER).publish(
+            NOW + timedelta(days=25), Criteria(50, 50), NOW, 25
+        )
+        closed = published.close(NOW + timedelta(days=25))
+        awarded = closed.award("p", Decimal(1), "best", closed.closed_at or NOW, 0)
+        assert awarded.standstill_ends == (closed.closed_at or NOW).date()
+        assert awarded.contract(awarded.standstill_ends).state is ProcurementState.CONTRACTED
+
     def test_a_jcu_award_has_no_tender(self) -> None:
         with pytest.raises(Refused, match="no tender"):
             procurement(Route.JCU_AWARD).publish(

@@ -5,6 +5,8 @@ steps 2, 5 and 9; Durham framework, section 3, roles table):
 - a stage-6 decision to commission publishes ProcurementRequested, and procurement opens a
   procurement on the route the value rule gives, linked to the project;
 - the award of that procurement comes back as ContractAwarded, and the project records it;
+- the contract entered into comes back as ContractStarted, and the project records the
+  service introduced with the KPIs its monitoring takes from the contract;
 - a stage-6 decision to cease publishes DecommissioningDecided, and procurement terminates
   the contract it holds for that project, auditing the JCU's decision and its cause.
 """
@@ -25,6 +27,7 @@ from tests.backbone.support import eventually, read_records
 from tests.procurement.integration.support import RunningProcurement, running_procurement
 from tests.procurement.integration.test_pooled_budget import contract_for
 from tests.procurement.integration.test_routes_to_contract import compete, fund, of_type
+from tests.procurement.integration.test_routes_to_contract import start as start_contract
 from tests.projects.integration.support import RunningProjects, running_projects
 from tests.projects.integration.test_lifecycle import (
     JCU,
@@ -166,10 +169,58 @@ async def test_a_decision_to_cease_terminates_the_projects_contract(
         )
         assert "The Easington drop-in clinic" in entry["reason"]
 
-        # The project asked for no procurement: the award of the contract it is ending is
-        # not recorded on it, but dead-lettered with the reason, and the consumer carries on.
+        # The project asked for no procurement: the award and the start of the contract it
+        # is ending are not recorded on it, but dead-lettered with the reason, and the
+        # consumer carries on.
         dead_topic = projects.kafka.topic(PROCUREMENT_EVENTS.name) + ".dlq"
-        [dead] = await read_records(projects.kafka, dead_topic, 1, 60)
-        assert json.loads(dead.value)["type"] == "procurement.ContractAwarded.v1"
-        reason = header_value(dead.headers, "dlq.reason") or ""
-        assert "project_id: no procurement was requested for this project" in reason
+        dead = await read_records(projects.kafka, dead_topic, 2, 60)
+        assert sorted(json.loads(d.value)["type"] for d in dead) == [
+            "procurement.ContractAwarded.v1",
+            "procurement.ContractStarted.v1",
+        ]
+        for letter in dead:
+            reason = header_value(letter.headers, "dlq.reason") or ""
+            assert "project_id: no procurement was requested for this project" in reason
+
+
+async def test_a_contract_started_for_the_project_is_recorded_on_it(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    async with both_services(database_url, kafka, unique_schema, schemas) as (projects, service):
+        walk = await walk_to_stage_6(projects)
+        await walk.evidence(commissioning=SPECIFICATION)
+        assert (await walk.decide(6, JCU)).status_code == 200
+        opened = await procurement_event(service, "ProcurementOpened", project_id=walk.id)
+        pid = opened["payload"]["procurement_id"]
+        for provider_id in ("barnardos", "home-start"):
+            await service.register(provider_id)
+        await compete(service, pid, {"barnardos": ("420000", 80), "home-start": ("400000", 50)})
+        await fund(service, "teenage-health", "300000", "200000")
+        contract = await start_contract(service, pid, "teenage-health", "420000.00")
+        started = await procurement_event(
+            service, "ContractStarted", contract_id=contract["contract_id"]
+        )
+        assert started["payload"]["project_id"] == walk.id
+
+        async def recorded() -> list[dict[str, Any]]:
+            answer = await projects.client.get(f"/projects/{walk.id}", headers=projects.token(*JCU))
+            starts: list[dict[str, Any]] = answer.json()["contract_starts"]
+            return starts
+
+        async def start_recorded() -> bool:
+            return bool(await recorded())
+
+        await eventually(start_recorded, 60, 0.5)
+        [start] = await recorded()
+        assert start["contract_id"] == contract["contract_id"]
+        assert (start["provider"], start["value"]) == ("barnardos", "420000.00")
+        assert (start["starts_on"], start["ends_on"]) == ("2027-05-01", "2029-04-30")
+        assert start["performance_criteria"] == [
+            "Families completing the programme: target 80 percent (higher is better)"
+        ]
+        [changed] = [
+            e
+            for e in await projects.events_of_type("ProjectChanged", 1)
+            if e["payload"]["change"] == "contract_started"
+        ]
+        assert changed["causation_id"] == started["id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,22 @@ class ContractAwardView(BaseModel):
     provider: str
     value: Decimal
     awarded_at: datetime
+
+
+class ContractStartView(BaseModel):
+    """A contract entered into for the project's service (from procurement)."""
+
+    contract_id: uuid.UUID
+    procurement_id: uuid.UUID
+    provider: str
+    value: Decimal
+    starts_on: date
+    ends_on: date
+    reporting_frequency: str
+    performance_criteria: list[str] = Field(
+        description="The contract's KPIs: what stage 9's monitoring arrangements take."
+    )
+    started_at: datetime
 
 
 class PerformanceReviewView(BaseModel):
@@ -66,6 +82,9 @@ class ProjectView(BaseModel):
     review_flags: list[ReviewFlagView]
     procurement_requested: bool
     contract_awards: list[ContractAwardView]
+    contract_starts: list[ContractStartView] = Field(
+        description="Contracts started for the project's service, from procurement."
+    )
     performance_reviews: list[PerformanceReviewView]
     local_views: list[LocalViewView] = Field(description="From the localities' boards.")
 
@@ -113,6 +132,7 @@ def project_view(p: Project, config: ProjectsConfig) -> ProjectView:
         review_flags=[ReviewFlagView(**vars(f)) for f in p.review_flags],
         procurement_requested=p.procurement_requested,
         contract_awards=[ContractAwardView(**vars(a)) for a in p.contract_awards],
+        contract_starts=[ContractStartView(**vars(s)) for s in p.contract_starts],
         performance_reviews=[PerformanceReviewView(**vars(r)) for r in p.performance_reviews],
         local_views=[LocalViewView(**vars(v)) for v in p.local_views],
     )
