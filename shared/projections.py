@@ -182,9 +182,7 @@ async def projection_status(
     kafka = settings.kafka
     group = projection.group(kafka)
     lag, committed = await group_lag(kafka, group, projection.topics(kafka, trust))
-    row = await last_applied(
-        settings.database.database_url, projection.schema(settings), group
-    )
+    row = await last_applied(settings.database.database_url, projection.schema(settings), group)
     return ProjectionStatus(
         name=projection.name,
         group=group,

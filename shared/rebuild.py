@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 SHADOW_SUFFIX = "_rebuild"
 Offsets = dict[TopicPartition, int]
 Progress = Callable[[int], None]
-"""Told how many more records were read."""
+"""Told how many more records were read; or (`sized`) how many there are to read in all."""
 
 
 class RebuildRefused(RuntimeError):
@@ -216,6 +216,7 @@ class Rebuild:
         handler: BatchHandler,
         trust: str,
         progress: Progress = lambda _n: None,
+        sized: Progress = lambda _n: None,
         batch_records: int = 5_000,
         before_switch: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
@@ -230,6 +231,8 @@ class Rebuild:
         self.handler = handler
         self.trust = trust
         self.progress = progress
+        self.sized = sized
+        self.read = 0
         self.batch_records = batch_records
         self.before_switch = before_switch
         """A seam for tests: runs after the unlocked catch-up, just before the locks."""
@@ -263,9 +266,7 @@ class Rebuild:
             async with engine.begin() as conn:
                 await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self.shadow}" CASCADE')
                 await conn.exec_driver_sql(f'CREATE SCHEMA "{self.shadow}"')
-                translated = await conn.execution_options(
-                    schema_translate_map={None: self.shadow}
-                )
+                translated = await conn.execution_options(schema_translate_map={None: self.shadow})
                 for table in [*self.tables, inbox_table]:
                     await translated.run_sync(_create_table, table)
         finally:
@@ -299,9 +300,12 @@ class Rebuild:
             await db.dispose()
 
     async def _read(self, reader: HistoryReader, applier: ShadowApplier, targets: Offsets) -> int:
-        return await reader.read_until(
+        self.sized(self.read + await reader.remaining(targets))
+        read = await reader.read_until(
             targets, applier.process, self.progress, max_records=self.batch_records
         )
+        self.read += read
+        return read
 
     async def _switch(
         self, control: asyncpg.Connection, reader: HistoryReader, applier: ShadowApplier
@@ -367,14 +371,18 @@ async def privileges(conn: asyncpg.Connection, schema: str, table: str) -> list[
         f'"{schema}"."{table}"',
     )
     return [
-        f'GRANT {r["privilege_type"]} ON {"SEQUENCE" if r["relkind"] == "S" else "TABLE"} '
+        f"GRANT {r['privilege_type']} ON {'SEQUENCE' if r['relkind'] == 'S' else 'TABLE'} "
         f'"{schema}"."{r["relname"]}" TO {r["grantee"]}'
         for r in rows
     ]
 
 
 async def rebuild_projection(
-    name: str, settings: PlatformSettings, progress: Progress = lambda _n: None
+    name: str,
+    settings: PlatformSettings,
+    *,
+    progress: Progress = lambda _n: None,
+    sized: Progress = lambda _n: None,
 ) -> RebuildResult:
     """Rebuild a declared projection (`<service>.<consumer>`) with its service's handler."""
     from shared.projections import find_projection
@@ -391,6 +399,7 @@ async def rebuild_projection(
             handler=projection.spec.handler(ctx),
             trust=ctx.trust.id,
             progress=progress,
+            sized=sized,
         ).run()
     finally:
         await ctx.db.dispose()

@@ -186,7 +186,7 @@ async def test_a_rebuild_that_misses_an_event_the_live_projection_applied_change
     # An event applied live that the history no longer holds.
     async with rig.live.connect() as conn:
         await conn.exec_driver_sql(
-            "INSERT INTO inbox (consumer, event_id, event_type, topic, partition, \"offset\") "
+            'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
             f"VALUES ('{PROJECTION.group(rig.kafka)}', gen_random_uuid(), 'x', 't', 0, 0)"
         )
     before = await rig.state()
