@@ -41,6 +41,7 @@ the final catch-up is short because a catch-up without locks runs just before it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import zlib
@@ -89,11 +90,38 @@ class RebuildUnitOfWork(UnitOfWork):
         await super().commit()
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A batch decoded and de-duplicated within itself, ready to apply."""
+
+    deliveries: list[Delivery]
+    unique: list[Delivery]
+
+
 class ShadowApplier(InboxConsumer):
-    """The inbox's batch logic applied to the shadow schema; no dead letters are sent
-    (the live consumer sent them when it met these records), they are counted."""
+    """The inbox's batch logic applied to the shadow schema, in two stages so that the
+    next batch is decoded while PostgreSQL applies this one. No dead letters are sent (the
+    live consumer sent them when it met these records): they are counted."""
 
     skipped = 0
+    DECODE_SLICE = 500
+    """Records decoded between two yields to the event loop (the apply in flight goes on)."""
+
+    async def decode(self, batch: dict[TopicPartition, list[Any]]) -> Decoded:
+        records = [r for rs in batch.values() for r in rs]
+        deliveries: list[Delivery] = []
+        for start in range(0, len(records), self.DECODE_SLICE):
+            deliveries.extend(self._decode(r) for r in records[start : start + self.DECODE_SLICE])
+            await asyncio.sleep(0)
+        good = [d for d in deliveries if d.event is not None]
+        return Decoded(deliveries, self._first_of_each_id(good))
+
+    async def apply(self, decoded: Decoded) -> None:
+        """De-duplicate against the shadow inbox and apply, in one transaction."""
+        await self._apply(decoded.unique)
+        dead = [d for d in decoded.deliveries if d.reason is not None]
+        if dead:
+            await self._dead_letter(dead)
 
     def _unit_of_work(self) -> UnitOfWork:
         return RebuildUnitOfWork(
@@ -161,24 +189,35 @@ class HistoryReader:
         return total
 
     async def read_until(
-        self,
-        targets: Offsets,
-        apply: Callable[[dict[TopicPartition, list[Any]]], Awaitable[None]],
-        progress: Progress,
-        max_records: int,
+        self, targets: Offsets, applier: ShadowApplier, progress: Progress, max_records: int
     ) -> int:
-        """Apply batches until every partition's position reaches its target."""
+        """Apply batches until every partition's position reaches its target. Transactions
+        stay one at a time, in order; the next batch is fetched and decoded meanwhile."""
         read = 0
-        while True:
-            behind = [tp for tp in targets if await self.consumer.position(tp) < targets[tp]]
-            if not behind:
-                return read
-            batch = await self.consumer.getmany(*behind, timeout_ms=500, max_records=max_records)
-            count = sum(len(records) for records in batch.values())
-            if count:
-                await apply(batch)
+        in_flight: asyncio.Task[None] | None = None
+        try:
+            while True:
+                behind = [tp for tp in targets if await self.consumer.position(tp) < targets[tp]]
+                if not behind:
+                    break
+                batch = await self.consumer.getmany(
+                    *behind, timeout_ms=500, max_records=max_records
+                )
+                count = sum(len(records) for records in batch.values())
+                if not count:
+                    continue
+                decoded = await applier.decode(batch)
+                if in_flight is not None:
+                    await in_flight
+                in_flight = asyncio.create_task(applier.apply(decoded))
                 read += count
                 progress(count)
+            if in_flight is not None:
+                await in_flight
+        finally:
+            if in_flight is not None and not in_flight.done():
+                in_flight.cancel()
+        return read
 
     async def stop(self) -> None:
         await self.consumer.stop()
@@ -217,7 +256,7 @@ class Rebuild:
         trust: str,
         progress: Progress = lambda _n: None,
         sized: Progress = lambda _n: None,
-        batch_records: int = 5_000,
+        batch_records: int = 2_000,
         before_switch: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.projection = projection
@@ -302,7 +341,7 @@ class Rebuild:
     async def _read(self, reader: HistoryReader, applier: ShadowApplier, targets: Offsets) -> int:
         self.sized(self.read + await reader.remaining(targets))
         read = await reader.read_until(
-            targets, applier.process, self.progress, max_records=self.batch_records
+            targets, applier, self.progress, max_records=self.batch_records
         )
         self.read += read
         return read
