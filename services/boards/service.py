@@ -30,7 +30,12 @@ def _consumer(projection: Projection) -> ConsumerSpec:
     def handler(_ctx: ServiceContext) -> BatchHandler:
         return projection.handler()
 
-    return ConsumerSpec(name=projection.name, topics=list(projection.topics), handler=handler)
+    return ConsumerSpec(
+        name=projection.name,
+        topics=list(projection.topics),
+        handler=handler,
+        tables=projection.tables.names,
+    )
 
 
 definition = ServiceDefinition(
