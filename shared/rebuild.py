@@ -47,7 +47,7 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import asyncpg
 from aiokafka import TopicPartition
@@ -79,7 +79,20 @@ class ProjectionPublishes(RuntimeError):
 
 
 class RebuildUnitOfWork(UnitOfWork):
-    """The inbox's unit of work for a rebuild: commits state, refuses to publish."""
+    """The inbox's unit of work for a rebuild: commits state, refuses to publish.
+
+    Its commits need not wait for the WAL flush (`synchronous_commit = off`): until the
+    switch-over, whose own transaction is durable, nothing depends on the shadow schema,
+    and a rebuild that a crash interrupts is started again from scratch."""
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        try:
+            await self.connection.execute("SET LOCAL synchronous_commit = off")
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return self
 
     async def commit(self) -> None:
         if self.outgoing:
