@@ -14,12 +14,14 @@ import pytest
 
 from bench.tally import TOPIC, apply_tally, definition, metadata
 from shared.db import Database
+from shared.grants import grant_schema
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
 from shared.projections import Projection, projection_status
-from shared.rebuild import Rebuild, RebuildRefused
+from shared.rebuild import ProjectionPublishes, Rebuild, RebuildRefused, rebuild_lock_key
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings, RelaySettings
 from shared.trust import load_trust_config
+from shared.unit_of_work import UnitOfWork
 from tests.backbone.ledger import ledger_consumer, produce
 from tests.backbone.support import eventually, migrated, scalar
 
@@ -233,3 +235,67 @@ async def _schema_exists(db: Database, schema: str) -> bool:
             f"SELECT count(*) FROM pg_namespace WHERE nspname = '{schema}'"
         )
         return bool(found.scalar())
+
+
+async def test_the_service_role_keeps_its_rights_on_the_rebuilt_tables(
+    rig: Rig, database_url: str
+) -> None:
+    """In a deployment the service runs under its own role (shared/grants.py); the new
+    tables must give it what the old ones did, or the live consumer fails after the switch."""
+    role = f"svc_{rig.live.schema[-12:]}"
+    async with rig.live.connect() as conn:
+        await conn.exec_driver_sql(f'CREATE ROLE "{role}"')
+    try:
+        await grant_schema(database_url, rig.live.schema, role)
+        await produce(rig.source, rig.kafka, 20)
+        async with running(rig.relay(), rig.consumer()):
+            await eventually(lambda: _reaches(rig.applied, 20), 60)
+
+        await rig.rebuild().run()
+
+        async with rig.live.connect() as conn:
+            rights = (
+                await conn.exec_driver_sql(
+                    f"SELECT has_table_privilege('{role}', 'tally_story', 'INSERT'), "
+                    f"has_table_privilege('{role}', 'tally_totals', 'UPDATE'), "
+                    f"has_sequence_privilege('{role}', 'tally_story_seq_seq', 'USAGE')"
+                )
+            ).one()
+        assert tuple(rights) == (True, True, True)
+    finally:
+        async with rig.live.connect() as conn:
+            await conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+            await conn.exec_driver_sql(f'DROP ROLE "{role}"')
+
+
+async def test_a_projection_that_publishes_is_not_rebuilt(rig: Rig) -> None:
+    """Replaying the history through a handler that publishes would publish it all again."""
+
+    async def publishing(events: Any, uow: UnitOfWork) -> None:
+        await apply_tally(events, uow)
+        for event in events:
+            uow.publish(event.payload, subject=event.envelope.subject)
+
+    await produce(rig.source, rig.kafka, 10)
+    async with running(rig.relay(), rig.consumer()):
+        await eventually(lambda: _reaches(rig.applied, 10), 60)
+    before = await rig.state()
+
+    rebuild = rig.rebuild()
+    rebuild.handler = publishing
+    with pytest.raises(ProjectionPublishes):
+        await rebuild.run()
+
+    assert await rig.state() == before
+    assert await scalar(rig.live, "SELECT count(*) FROM outbox") == 0
+
+
+async def test_one_rebuild_of_a_services_projections_runs_at_a_time(rig: Rig) -> None:
+    pool = await rig.live.pool()
+    async with pool.acquire() as conn:
+        await conn.fetchval("SELECT pg_advisory_lock($1)", rebuild_lock_key(rig.live.schema))
+        try:
+            with pytest.raises(RebuildRefused, match="another rebuild"):
+                await rig.rebuild().run()
+        finally:
+            await conn.fetchval("SELECT pg_advisory_unlock($1)", rebuild_lock_key(rig.live.schema))
