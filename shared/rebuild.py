@@ -36,7 +36,9 @@ How it goes (`Rebuild.run`):
    published and applied while the rebuild runs).
 
 While the locks are held, the service's other consumers wait at their next inbox write:
-the final catch-up is short because a catch-up without locks runs just before it.
+the final catch-up is short because a catch-up without locks runs just before it, and a
+lock not granted within `lock_timeout_s` (a long transaction in the way, which consumers
+would queue behind) stops the rebuild, changing nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ from shared.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 SHADOW_SUFFIX = "_rebuild"
+LOCK_TIMEOUT_S = 10.0
+"""The longest the switch-over waits for a lock (the service's consumers wait behind it)."""
 Offsets = dict[TopicPartition, int]
 Progress = Callable[[int], None]
 """Told how many more records were read; or (`sized`) how many there are to read in all."""
@@ -270,6 +274,7 @@ class Rebuild:
         progress: Progress = lambda _n: None,
         sized: Progress = lambda _n: None,
         batch_records: int = 2_000,
+        lock_timeout_s: float = LOCK_TIMEOUT_S,
         before_switch: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.projection = projection
@@ -286,6 +291,7 @@ class Rebuild:
         self.sized = sized
         self.read = 0
         self.batch_records = batch_records
+        self.lock_timeout_s = lock_timeout_s
         self.before_switch = before_switch
         """A seam for tests: runs after the unlocked catch-up, just before the locks."""
 
@@ -342,7 +348,13 @@ class Rebuild:
             read += await self._read(reader, applier, await reader.end_offsets())
             if self.before_switch is not None:
                 await self.before_switch()
-            read += await self._switch(control, reader, applier)
+            try:
+                read += await self._switch(control, reader, applier)
+            except asyncpg.LockNotAvailableError:
+                raise RebuildRefused(
+                    f"the live projection stayed busy for {self.lock_timeout_s:g} s (a long "
+                    "transaction on its tables or inbox); nothing changed: run it again"
+                ) from None
             applied = await control.fetchval(
                 f'SELECT count(*) FROM "{self.live}".inbox WHERE consumer = $1', self.group
             )
@@ -366,6 +378,8 @@ class Rebuild:
         live, shadow = f'"{self.live}"', f'"{self.shadow}"'
         names = [t.name for t in self.tables]
         async with control.transaction():
+            # Consumers queue behind a waiting lock: wait a bounded time, else give up.
+            await control.execute(f"SET LOCAL lock_timeout = {int(self.lock_timeout_s * 1000)}")
             await control.execute(f"LOCK TABLE {live}.inbox IN SHARE MODE")
             await control.execute(
                 f"LOCK TABLE {', '.join(f'{live}.{n}' for n in names)} IN ACCESS EXCLUSIVE MODE"

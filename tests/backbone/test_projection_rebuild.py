@@ -299,3 +299,19 @@ async def test_one_rebuild_of_a_services_projections_runs_at_a_time(rig: Rig) ->
                 await rig.rebuild().run()
         finally:
             await conn.fetchval("SELECT pg_advisory_unlock($1)", rebuild_lock_key(rig.live.schema))
+
+
+async def test_a_switch_that_cannot_have_its_locks_soon_gives_up_and_changes_nothing(
+    rig: Rig,
+) -> None:
+    """The service's consumers queue behind a waiting lock: the switch waits a bounded time."""
+    await produce(rig.source, rig.kafka, 10)
+    async with running(rig.relay(), rig.consumer()):
+        await eventually(lambda: _reaches(rig.applied, 10), 60)
+    before = await rig.state()
+    pool = await rig.live.pool()
+    async with pool.acquire() as reader, reader.transaction():
+        await reader.fetch("SELECT * FROM tally_totals")  # a long read holds its lock
+        with pytest.raises(RebuildRefused, match="stayed busy for 0.5 s"):
+            await rig.rebuild(lock_timeout_s=0.5).run()
+    assert await rig.state() == before
