@@ -81,7 +81,6 @@ class Rig:
 async def rig(
     database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
 ) -> AsyncIterator[Rig]:
-    kafka = kafka.model_copy(update={"session_timeout_ms": 2000, "heartbeat_interval_ms": 500})
     source = await migrated(database_url, unique_schema + "_src", schemas)
     live = await migrated(database_url, unique_schema + "_dst", schemas)
     schemas.append(unique_schema + "_dst_rebuild")
