@@ -356,7 +356,7 @@ class Rebuild:
                     "transaction on its tables or inbox); nothing changed: run it again"
                 ) from None
             applied = await control.fetchval(
-                f'SELECT count(*) FROM "{self.live}".inbox WHERE consumer = $1', self.group
+                f'SELECT count(*) FROM "{self.shadow}".inbox WHERE consumer = $1', self.group
             )
             return read, int(applied), applier.skipped
         finally:
