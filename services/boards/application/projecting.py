@@ -39,6 +39,7 @@ READERS: dict[type[Any], Reader] = {
     procurement.ContractStarted: lambda p, _e: contracts.contract_started(p),
     procurement.ContractVaried: lambda p, _e: contracts.contract_varied(p),
     procurement.ContractTerminated: lambda p, _e: contracts.contract_terminated(p),
+    procurement.SelectListChanged: lambda p, _e: contracts.select_list_changed(p),
     monitoring.MonitoredContract: lambda p, e: contracts.monitored_contract(p, e.occurred_at),
     monitoring.PerformanceReturnAccepted: lambda p, e: contracts.return_accepted(
         p, e.occurred_at, e.locality

@@ -25,7 +25,8 @@ from tests.boards.story import TRUST, cycle
 pytestmark = [pytest.mark.broker, pytest.mark.database]
 
 AWAY_IDS = [
-    str(i) for i in (story.AWAY_NEED, story.AWAY_PROJECT, story.AWAY_CONTRACT, story.AWAY_ALERT)
+    *(str(i) for i in (story.AWAY_NEED, story.AWAY_PROJECT, story.AWAY_CONTRACT, story.AWAY_ALERT)),
+    "away-carers",  # on Derwentside's select list
 ]
 
 
