@@ -93,7 +93,7 @@ async def test_every_endpoint_answers_each_role_only_within_its_scope(
             "/boards/local/{locality}/story",
             *trust_wide_paths(boards.paths),
         }
-        assert len(trust_wide_paths(boards.paths)) == 13
+        assert len(trust_wide_paths(boards.paths)) == 14
         member = boards.token(Role.LOCAL_BOARD_MEMBER, locality=story.HOME)
         local_paths = ["/boards/local/{locality}", "/boards/local/{locality}/story"]
 
