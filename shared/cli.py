@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from shared.auth import Role
+from shared.cli_projections import projections_app
 from shared.services import declared
 from shared.settings import KafkaSettings, PlatformSettings
 
@@ -34,6 +35,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(trust_app, name="trust")
 app.add_typer(db_app, name="db")
+app.add_typer(projections_app, name="projections")
 
 ServiceName = Annotated[str, typer.Argument(help=f"One of: {', '.join(declared())}.")]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -50,8 +50,13 @@ async def _decode_json(conn: asyncpg.Connection) -> None:
 class Database:
     """The connection pool (and schema-management engine) of one service's schema."""
 
-    def __init__(self, url: str, schema: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, schema: str, *, pool_size: int = 10, fallback: Sequence[str] = ()
+    ) -> None:
+        """`fallback`: schemas searched after `schema` for tables it lacks (a projection's
+        rebuild writes its own tables and inbox in a shadow schema, reading the rest)."""
         self.schema = check_schema_name(schema)
+        self.search_path = ", ".join([self.schema, *map(check_schema_name, fallback)])
         self.url = asyncpg_url(url)
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
@@ -61,7 +66,7 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_pre_ping=True,
-            connect_args={"server_settings": {"search_path": self.schema}},
+            connect_args={"server_settings": {"search_path": self.search_path}},
         )
 
     async def pool(self) -> asyncpg.Pool:
@@ -73,7 +78,7 @@ class Database:
                         plain_url(self.url),
                         min_size=0,
                         max_size=self.pool_size * 2,
-                        server_settings={"search_path": self.schema},
+                        server_settings={"search_path": self.search_path},
                         init=_decode_json,
                     )
         return self._pool

@@ -172,6 +172,12 @@ class EmbeddedApacheKafka:
                     "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                     f"log.dirs={self.home / 'data'}",
                     "num.partitions=6",
+                    # Domain events are kept for ever (projections are rebuilt from the
+                    # first event): no deletion by age or size by default, so a topic the
+                    # broker creates by itself keeps its history too. Dead-letter topics
+                    # set their own 30 days (shared/kafka.topic_config).
+                    "log.retention.ms=-1",
+                    "log.retention.bytes=-1",
                     "default.replication.factor=1",
                     "min.insync.replicas=1",
                     "offsets.topic.replication.factor=1",

@@ -69,16 +69,20 @@ def trust_agencies() -> list[str]:
 
 
 DEAD_LETTER_RETENTION_MS = str(30 * 24 * 3600 * 1000)
+KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+"""No deletion by age or size, whatever the broker's defaults (Apache Kafka deletes after
+7 days unless told otherwise)."""
 
 
 def topic_config(name: str) -> dict[str, str]:
-    """Per-topic settings: the epoch record must never expire (the relay would take the
-    broker for a fresh one), and dead letters are kept for 30 days for operators."""
-    if name.endswith(EPOCH_TOPIC):
-        return {"retention.ms": "-1", "retention.bytes": "-1"}
+    """Per-topic settings. Domain event topics are the record of what happened: every
+    projection is rebuilt from their first event (`commissioning projections rebuild`), so
+    they are never deleted by age or size. The epoch record must never expire either (the
+    relay would take the broker for a fresh one). Dead letters are kept for 30 days for
+    operators."""
     if name.endswith(DLQ_SUFFIX):
         return {"retention.ms": DEAD_LETTER_RETENTION_MS}
-    return {}
+    return dict(KEEP_FOREVER)
 
 
 async def ensure_topics(

@@ -13,8 +13,9 @@ Invariants protected here:
   the relay moves on: one bad row never wedges the outbox.
 - The embedded broker forgets everything when it stops. The relay identifies the broker's
   lifetime by the first record of a one-partition epoch topic; when the epoch changes it
-  re-publishes every event in the re-publish window, which consumers have either applied
-  (and skip) or not (and apply).
+  re-publishes the service's whole history (or, opted into, a recent window), which
+  consumers have either applied (and skip) or not (and apply). The whole history, because
+  a projection must always be rebuildable from the first event.
 """
 
 from __future__ import annotations
@@ -303,16 +304,12 @@ class OutboxRelay:
                 "SELECT broker_epoch FROM relay_state WHERE id = 1 FOR UPDATE"
             )
             if stored is not None and stored != epoch:
-                status = await conn.execute(
-                    "UPDATE outbox SET state = 'pending', published_at = NULL "
-                    "WHERE state = 'published' AND created_at > now() - make_interval(hours => $1)",
-                    self.settings.republish_window_hours,
-                )
+                count = await requeue_published(conn, self.settings.republish_window_hours)
                 log.warning(
                     "broker epoch changed (%s -> %s): a fresh broker; re-publishing %s events",
                     stored,
                     epoch,
-                    status.split()[-1],
+                    count,
                 )
             await conn.execute(
                 "INSERT INTO relay_state (id, broker_epoch, updated_at) VALUES (1, $1, now()) "
@@ -320,6 +317,18 @@ class OutboxRelay:
                 epoch,
             )
         self.epoch = epoch
+
+
+async def requeue_published(conn: asyncpg.Connection, window_hours: int | None) -> int:
+    """Queue published events again for a fresh broker, in their original `seq` order: the
+    whole history by default, or only the last `window_hours` (an explicit opt-in,
+    OUTBOX_REPUBLISH_WINDOW_HOURS). Returns how many."""
+    status: str = await conn.execute(
+        "UPDATE outbox SET state = 'pending', published_at = NULL WHERE state = 'published' "
+        "AND ($1::int IS NULL OR created_at > now() - make_interval(hours => $1::int))",
+        window_hours,
+    )
+    return int(status.split()[-1])
 
 
 async def read_broker_epoch(kafka: KafkaSettings) -> str:

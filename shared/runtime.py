@@ -52,6 +52,9 @@ class ConsumerSpec:
     topics: Sequence[str] | Callable[[TrustConfig], Sequence[str]]
     """Catalogue topics, or a function of the trust (per-agency topics name its agencies)."""
     handler: Callable[[ServiceContext], BatchHandler]
+    tables: Sequence[str] = ()
+    """For a projection: the tables (of the service's `tables`) it alone writes. A consumer
+    with tables can be rebuilt from the event history (`commissioning projections`)."""
 
     def topic_names(self, trust: TrustConfig) -> Sequence[str]:
         return self.topics(trust) if callable(self.topics) else self.topics

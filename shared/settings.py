@@ -104,9 +104,11 @@ class RelaySettings(BaseSettings):
     batch_size: int = 2_000
     poll_interval_s: float = 0.5
     epoch_check_interval_s: float = 15.0
-    # Events older than this are not re-published after a fresh broker; inboxes keep ids
-    # at least this long so re-published events stay no-ops.
-    republish_window_hours: int = 24 * 7
+    republish_window_hours: int | None = Field(default=None, gt=0)
+    """Unset (the default): after a fresh broker the relay re-publishes the service's whole
+    history, so every projection can be rebuilt from the first event. An explicit opt-in
+    (OUTBOX_REPUBLISH_WINDOW_HOURS) re-publishes only the events of the last N hours:
+    older events are then missing from the fresh broker for good."""
 
 
 class PlatformSettings(BaseSettings):
