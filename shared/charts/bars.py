@@ -48,24 +48,26 @@ class Budget:
 
 
 def budget_bars(caption: str, budgets: Sequence[Budget]) -> Figure:
-    """Each budget's contribution as a bar: committed (solid) then remaining (striped)."""
+    """Each budget's contribution as a bar: committed (solid) then remaining (striped), an
+    overcommitment in black past the end; the figures in words beside it."""
     key = key_of("budgets", caption, tuple(budgets))
     most = max((max(b.contributed, b.committed) for b in budgets), default=0) or 1
     parts = [patterns(key)]
     for i, b in enumerate(budgets):
         y = ROW * 2 * i + 4
+        bar_x = 4
         committed = BAR * min(b.committed, b.contributed) / most
         whole = BAR * b.contributed / most
         parts += [
             text(4, y + 14, b.name, bold=True),
-            rect(LABEL, y + 20, whole, 20, PAGE, INK),
-            rect(LABEL, y + 20, committed, 20, BLUE, INK),
-            rect(LABEL + committed, y + 20, whole - committed, 20, f"url(#{key}-stripes)"),
-            text(4, y + 35, _words(b)),
+            rect(bar_x, y + 20, whole, 20, PAGE, INK),
+            rect(bar_x, y + 20, committed, 20, BLUE, INK),
+            rect(bar_x + committed, y + 20, whole - committed, 20, f"url(#{key}-stripes)"),
+            text(bar_x + BAR * max(b.contributed, b.committed) / most + 8, y + 35, _words(b)),
         ]
         if b.committed > b.contributed:
             over = BAR * (b.committed - b.contributed) / most
-            parts.append(rect(LABEL + whole, y + 20, over, 20, INK))
+            parts.append(rect(bar_x + whole, y + 20, over, 20, INK))
     desc = "; ".join(f"{b.name}: {_words(b)}" for b in budgets) or "No budgets."
     table = Table(
         caption,
@@ -73,7 +75,8 @@ def budget_bars(caption: str, budgets: Sequence[Budget]) -> Figure:
         [[b.name, b.contributed, b.committed, b.remaining] for b in budgets],
     )
     height = ROW * 2 * len(budgets) + 8
-    return Figure(document(key, LABEL + BAR + 60, height, caption, desc, "".join(parts)), table)
+    width = BAR + 440  # the bar, then its figures in words
+    return Figure(document(key, width, height, caption, desc, "".join(parts)), table)
 
 
 def _words(b: Budget) -> str:
