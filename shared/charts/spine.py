@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.charts.figure import Figure, Table
-from shared.charts.palette import INK, MUTED, RANGE_INNER, RANGE_OUTER, comparison_status
+from shared.charts.palette import GRID, INK, MUTED, RANGE_INNER, RANGE_OUTER, comparison_status
 from shared.charts.svg import document, key_of, line, marker, number, rect, text
 
 LABEL = 250
@@ -25,16 +25,18 @@ ROW = 34
 
 @dataclass(frozen=True)
 class SpineRow:
-    """One indicator: the area's value and interval, the benchmark, the comparators' spread."""
+    """One indicator: the area's value and interval, the benchmark, the comparators' spread
+    (lowest, quartiles, highest; without them the spine is a plain axis through the
+    benchmark, as for an indicator published without other areas' values)."""
 
     indicator: str
     period: str
     value: float
     benchmark: float
-    lowest: float
-    q1: float
-    q3: float
-    highest: float
+    lowest: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    highest: float | None = None
     comparison: str = "not compared"
     lower: float | None = None
     upper: float | None = None
@@ -66,13 +68,14 @@ class Scale:
 
 def spine_row_svg(row: SpineRow, scale: Scale, y: float) -> str:
     """The spine of one row, centred on `y`: range, quartiles, benchmark, interval, value."""
-    a, b = sorted((scale.x(row.lowest), scale.x(row.highest)))
-    c, d = sorted((scale.x(row.q1), scale.x(row.q3)))
-    parts = [
-        rect(a, y - 8, b - a, 16, RANGE_OUTER),
-        rect(c, y - 8, d - c, 16, RANGE_INNER),
-        line(scale.x(row.benchmark), y - 12, scale.x(row.benchmark), y + 12, INK, 2),
-    ]
+    parts = [line(scale.left, y, scale.left + scale.width, y, GRID, 1)]
+    if row.lowest is not None and row.highest is not None:
+        a, b = sorted((scale.x(row.lowest), scale.x(row.highest)))
+        parts.append(rect(a, y - 8, b - a, 16, RANGE_OUTER))
+    if row.q1 is not None and row.q3 is not None:
+        c, d = sorted((scale.x(row.q1), scale.x(row.q3)))
+        parts.append(rect(c, y - 8, d - c, 16, RANGE_INNER))
+    parts.append(line(scale.x(row.benchmark), y - 12, scale.x(row.benchmark), y + 12, INK, 2))
     if row.lower is not None and row.upper is not None:
         lo, hi = scale.x(row.lower), scale.x(row.upper)
         parts.append(line(lo, y, hi, y, INK, 1.5))
