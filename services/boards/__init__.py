@@ -1,0 +1,1 @@
+"""Board read side: the boards service."""

@@ -1,0 +1,1 @@
+"""The boards adapters: tables, repositories, Kafka."""

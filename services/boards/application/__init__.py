@@ -1,0 +1,1 @@
+"""The boards use cases, over repository and unit-of-work interfaces (never adapters)."""

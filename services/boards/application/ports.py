@@ -1,0 +1,37 @@
+"""The ports of the boards use cases: each projection's store, and a unit of work holding
+the three (the adapters implement them on PostgreSQL; the unit tests on fakes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from services.boards.domain.documents import Board, Document, Kind, StoryLine
+
+
+class ProjectionStore(Protocol):
+    """One projection's tables: its documents and its story."""
+
+    async def get(self, kind: Kind, key: str) -> Document | None:
+        """The document, locked for this transaction's update, or None."""
+        ...
+
+    async def put(self, document: Document) -> None:
+        """Insert or replace the document."""
+        ...
+
+    async def append(self, line: StoryLine) -> None: ...
+
+    async def documents(self, kind: Kind, locality: str | None = None) -> Sequence[Document]:
+        """Every document of a kind, or only those concerning `locality`, by key."""
+        ...
+
+    async def story(self, locality: str | None = None, limit: int = 50) -> Sequence[StoryLine]:
+        """The latest lines, newest first: all, or only those concerning `locality`."""
+        ...
+
+
+class BoardsUnitOfWork(Protocol):
+    """One transaction over the boards' projections."""
+
+    def store(self, board: Board) -> ProjectionStore: ...

@@ -1,0 +1,1 @@
+"""The boards entry points: HTTP routers and event consumers."""
