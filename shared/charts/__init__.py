@@ -2,7 +2,7 @@
 nothing fetched at run time and no JavaScript (WCAG 2.2 AA). Each chart is an image with a
 title and description, followed by its data as a table."""
 
-from shared.charts.bars import Budget, budget_bars, stage_bars
+from shared.charts.bars import Budget, budget_bars, stage_bars, value_bars
 from shared.charts.figure import Figure, Html, Table
 from shared.charts.rag import rag_bar, rag_grid, rag_summary
 from shared.charts.scorecard import ScorecardRow, scorecard
@@ -25,4 +25,5 @@ __all__ = [
     "spine_chart",
     "stage_bars",
     "trend_chart",
+    "value_bars",
 ]

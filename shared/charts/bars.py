@@ -14,23 +14,35 @@ from shared.charts.svg import document, key_of, number, patterns, rect, text
 LABEL, BAR, ROW = 200, 300, 30
 
 
-def stage_bars(caption: str, stages: Sequence[tuple[str, int]], noun: str = "projects") -> Figure:
-    """One bar per stage, in the order given, with its count written at the bar's end."""
-    key = key_of("stages", caption, tuple(stages), noun)
-    most = max((n for _, n in stages), default=0) or 1
+def value_bars(
+    caption: str,
+    rows: Sequence[tuple[str, float]],
+    *,
+    header: str = "Stage",
+    noun: str = "projects",
+    prefix: str = "",
+) -> Figure:
+    """One bar per row, in the order given, with its figure written at the bar's end."""
+    key = key_of("bars", caption, tuple(rows), header, noun, prefix)
+    most = max((n for _, n in rows), default=0) or 1
     parts = []
-    for i, (stage, count) in enumerate(stages):
+    for i, (label, value) in enumerate(rows):
         y = ROW * i + 4
-        w = BAR * count / most
+        w = BAR * max(value, 0) / most
         parts += [
-            text(LABEL - 8, y + 17, stage, anchor="end"),
-            rect(LABEL, y + 2, w, ROW - 8, BLUE, INK if count else None),
-            text(LABEL + w + 6, y + 17, f"{count}"),
+            text(LABEL - 8, y + 17, label, anchor="end"),
+            rect(LABEL, y + 2, w, ROW - 8, BLUE, INK if value else None),
+            text(LABEL + w + 6, y + 17, f"{prefix}{number(value, 0)}"),
         ]
-    desc = ", ".join(f"{stage}: {count}" for stage, count in stages) or f"No {noun}."
-    width, height = LABEL + BAR + 60, ROW * len(stages) + 8
-    table = Table(caption, ["Stage", noun.capitalize()], [[s, n] for s, n in stages])
+    desc = ", ".join(f"{label}: {prefix}{number(v, 0)}" for label, v in rows) or f"No {noun}."
+    width, height = LABEL + BAR + 110, ROW * len(rows) + 8
+    table = Table(caption, [header, noun.capitalize()], [[label, v] for label, v in rows])
     return Figure(document(key, width, height, caption, desc, "".join(parts)), table)
+
+
+def stage_bars(caption: str, stages: Sequence[tuple[str, int]], noun: str = "projects") -> Figure:
+    """How many projects (or procurements) stand at each stage of the cycle."""
+    return value_bars(caption, stages, header="Stage", noun=noun)
 
 
 @dataclass(frozen=True)

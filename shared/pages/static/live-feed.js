@@ -26,7 +26,7 @@
     li.appendChild(strong);
     if (item.status) {
       var badge = document.createElement("span");
-      badge.className = "rag rag-" + String(item.status).toLowerCase().replace(/[^a-z]/g, "");
+      badge.className = "badge badge-" + String(item.status).toLowerCase().replace(/[^a-z]/g, "");
       badge.textContent = item.status;
       li.appendChild(document.createTextNode(" "));
       li.appendChild(badge);
