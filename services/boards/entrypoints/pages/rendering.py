@@ -41,7 +41,7 @@ def navigation(principal: Principal, here: str) -> list[tuple[str, str, bool]]:
 
 def sign_in_page(reason: str | None, status_code: int = 200) -> HTMLResponse:
     context = {"title": "Sign in to the dashboards", "error": reason}
-    return PAGES.response("sign_in.html", context, status_code=status_code)
+    return PAGES.response("sign_in.html", context, script="sign-in.js", status_code=status_code)
 
 
 def refused_page(principal: Principal, refused: Refused) -> HTMLResponse:

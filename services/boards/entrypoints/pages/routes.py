@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from services.boards.application import executive, jcu
 from services.boards.application.local_board import local_board
@@ -95,17 +95,19 @@ def _session_routes(router: APIRouter) -> None:
 
     @router.post("/sign-in")
     async def sign_in(request: Request) -> Response:
-        """Exchanges the platform's token for the dashboards' cookie (see `session`)."""
+        """Exchanges the platform's bearer token for the dashboards' cookie (`session`);
+        answers where to go next."""
         try:
-            token = await token_from(request)
+            token = token_from(request)
             principal = verify(request, token)
         except SignInRequired as refused:
-            return sign_in_page(refused.reason, refused.status_code)
-        response = RedirectResponse(home(principal), status_code=303)
+            body = {"detail": [{"field": "Authorization", "rule": refused.reason}]}
+            return JSONResponse(body, status_code=refused.status_code)
+        response = JSONResponse({"location": home(principal)})
         keep(response, request, token)
         return response
 
-    @router.post("/sign-out")
+    @router.get("/sign-out")
     async def sign_out(request: Request) -> Response:
         response = RedirectResponse(SIGN_IN, status_code=303)
         forget(response, request)

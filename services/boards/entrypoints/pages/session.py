@@ -1,9 +1,10 @@
 """Signing in to the dashboards with the platform's bearer token.
 
 A browser cannot put a bearer token on a page navigation or on an `EventSource`, so the
-dashboards take the token once, by POST (a sign-in form, or an `Authorization` header),
-never in a URL, where server logs, history and Referer headers would keep it, and keep it
-in a cookie that is:
+dashboards exchange the token once for a cookie: the sign-in page's script POSTs it in an
+`Authorization: Bearer` header (so the platform's edge checks it before any body is read,
+as for every POST), never in a URL, where server logs, history and Referer headers would
+keep it. The cookie is:
 
 - HttpOnly: no script on any page can read it;
 - SameSite=Strict: no other site can make the browser send it, so no cross-site request
@@ -24,7 +25,6 @@ front of the form; the cookie rules stay the same.
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs
 
 import jwt
 from fastapi import Request
@@ -35,7 +35,6 @@ from shared.auth.verification import KeySetUnavailable, TokenRejected, TokenVeri
 
 COOKIE = "commissioning_dashboards"
 PATH = "/boards/dashboards"
-MAX_FORM_BYTES = 16_384
 
 
 class SignInRequired(Exception):
@@ -71,22 +70,12 @@ def signed_in(request: Request) -> Principal:
     return verify(request, token)
 
 
-async def token_from(request: Request) -> str:
-    """The token a sign-in POST carries: its `Authorization: Bearer` header, else the form's
-    `token` field (read by hand: a bounded, URL-encoded body)."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise SignInRequired("The sign-in form was too large.", 413)
-    fields = parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=5)
-    token = (fields.get("token") or [""])[0].strip()
-    if not token:
-        raise SignInRequired("Enter your access token.", 422)
-    return token
+def token_from(request: Request) -> str:
+    """The token a sign-in POST carries in its `Authorization: Bearer` header."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise SignInRequired("Enter your access token.")
+    return token.strip()
 
 
 def keep(response: Response, request: Request, token: str) -> None:
