@@ -1,0 +1,1 @@
+"""The boards' projections through real Kafka and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Unit tests of the boards' projections and reads, on fakes."""

@@ -1,0 +1,90 @@
+"""A Local Children's Board sees its own locality: its needs and vulnerable groups, its
+projects and their stages, its procurements, its contracts with RAG, and the alerts raised
+for it (Durham Children's Trust framework, section 3, "Local Children's Boards")."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.boards.application.access import Forbidden, NotFound
+from services.boards.application.local_board import local_board, local_story
+from services.boards.domain.documents import Board, Kind
+from shared.auth import Role
+from tests.boards import story
+from tests.boards.unit.conftest import LOCALITIES, caller
+from tests.boards.unit.fakes import FakeBoards
+
+EASINGTON = caller(Role.LOCAL_BOARD_MEMBER, locality=story.HOME)
+
+
+async def test_the_board_shows_its_localitys_needs_groups_projects_contracts_and_alerts(
+    boards: FakeBoards,
+) -> None:
+    view = await local_board(boards, EASINGTON, story.HOME, LOCALITIES)
+
+    assert [n.need_id for n in view.needs] == [str(story.NEED)]
+    assert [n.need_id for n in view.vulnerable_groups] == [str(story.GROUP_NEED)]
+    assert view.needs[0].benchmark is not None and view.needs[0].benchmark.value == 21.0
+    [project] = view.projects
+    assert (project.project_id, project.stage) == (str(story.PROJECT), 2)
+    assert project.last_gate is not None and project.last_gate.approved
+    [procurement] = view.procurements
+    assert (procurement.stage, procurement.bids) == ("contracted", 2)
+    assert procurement.contract_id == str(story.CONTRACT)
+    [contract] = view.contracts
+    assert contract.contract_id == str(story.CONTRACT)
+    assert contract.rag is not None and contract.rag.status == "red"
+    assert [a.alert_id for a in view.alerts] == [str(story.HOME_ALERT)]
+
+
+async def test_nothing_of_another_locality_or_of_the_trust_reaches_a_local_board(
+    boards: FakeBoards,
+) -> None:
+    view = await local_board(boards, EASINGTON, story.HOME, LOCALITIES)
+    text = view.model_dump_json()
+    for other in (story.AWAY_NEED, story.AWAY_PROJECT, story.AWAY_CONTRACT, story.AWAY_ALERT):
+        assert str(other) not in text
+    assert str(story.TRUST_NEED) not in text
+    assert str(story.BOARD_ALERT) not in text  # for the Executive Board, not the locality
+    lines = await local_story(boards, EASINGTON, story.HOME, LOCALITIES)
+    assert lines and all(line.localities == [story.HOME] for line in lines)
+
+
+async def test_a_local_board_projection_holds_only_facts_placed_in_a_locality(
+    boards: FakeBoards,
+) -> None:
+    local = boards.store(Board.LOCAL)
+    assert (await local.get(Kind.NEED, str(story.TRUST_NEED))) is None
+    assert all(line.localities for line in local.lines)
+
+
+async def test_a_member_reads_only_its_own_localitys_board(boards: FakeBoards) -> None:
+    with pytest.raises(Forbidden) as refused:
+        await local_board(boards, EASINGTON, story.AWAY, LOCALITIES)
+    assert refused.value.problems[0].field == "locality"
+    with pytest.raises(Forbidden):
+        await local_story(boards, EASINGTON, story.AWAY, LOCALITIES)
+    with pytest.raises(Forbidden):  # an unknown locality is refused alike: no probing
+        await local_board(boards, EASINGTON, "nowhere", LOCALITIES)
+    derwentside = caller(Role.LOCAL_BOARD_MEMBER, locality=story.AWAY)
+    view = await local_board(boards, derwentside, story.AWAY, LOCALITIES)
+    assert [c.contract_id for c in view.contracts] == [str(story.AWAY_CONTRACT)]
+
+
+@pytest.mark.parametrize("role", [Role.PROVIDER, Role.AGENCY_PUBLISHER, Role.OPERATOR])
+async def test_providers_agencies_and_operators_read_no_board(
+    boards: FakeBoards, role: Role
+) -> None:
+    outsider = caller(role, provider_id="barnardos" if role is Role.PROVIDER else None)
+    with pytest.raises(Forbidden) as refused:
+        await local_board(boards, outsider, story.HOME, LOCALITIES)
+    assert refused.value.problems[0].field == "roles"
+
+
+async def test_trust_wide_roles_read_any_board_but_not_a_locality_the_trust_lacks(
+    boards: FakeBoards,
+) -> None:
+    jcu = caller(Role.JCU)
+    assert (await local_board(boards, jcu, story.AWAY, LOCALITIES)).locality == story.AWAY
+    with pytest.raises(NotFound):
+        await local_board(boards, jcu, "nowhere", LOCALITIES)
