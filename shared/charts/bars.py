@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from shared.charts.figure import Figure, Table
 from shared.charts.palette import BLUE, INK, PAGE
-from shared.charts.svg import document, key_of, number, patterns, rect, text
+from shared.charts.svg import clip, document, key_of, number, patterns, rect, text
 
 LABEL, BAR, ROW = 200, 300, 30
 
@@ -21,20 +21,24 @@ def value_bars(
     header: str = "Stage",
     noun: str = "projects",
     prefix: str = "",
+    suffix: str = "",
 ) -> Figure:
-    """One bar per row, in the order given, with its figure written at the bar's end."""
-    key = key_of("bars", caption, tuple(rows), header, noun, prefix)
+    """One bar per row, in the order given, with its figure written at the bar's end; a
+    label too long for its column is shortened (the table beneath has it whole)."""
+    key = key_of("bars", caption, tuple(rows), header, noun, prefix, suffix)
     most = max((n for _, n in rows), default=0) or 1
     parts = []
     for i, (label, value) in enumerate(rows):
         y = ROW * i + 4
         w = BAR * max(value, 0) / most
         parts += [
-            text(LABEL - 8, y + 17, label, anchor="end"),
+            text(LABEL - 8, y + 17, clip(label, (LABEL - 12) // 7), anchor="end"),
             rect(LABEL, y + 2, w, ROW - 8, BLUE, INK if value else None),
-            text(LABEL + w + 6, y + 17, f"{prefix}{number(value, 0)}"),
+            text(LABEL + w + 6, y + 17, f"{prefix}{number(value, 0)}{suffix}"),
         ]
-    desc = ", ".join(f"{label}: {prefix}{number(v, 0)}" for label, v in rows) or f"No {noun}."
+    desc = (
+        ", ".join(f"{label}: {prefix}{number(v, 0)}{suffix}" for label, v in rows) or f"No {noun}."
+    )
     width, height = LABEL + BAR + 110, ROW * len(rows) + 8
     table = Table(caption, [header, noun.capitalize()], [[label, v] for label, v in rows])
     return Figure(document(key, width, height, caption, desc, "".join(parts)), table)

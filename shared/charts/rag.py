@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 from shared.charts.figure import Figure, Table
 from shared.charts.palette import INK, RAG, rag_status
-from shared.charts.svg import document, key_of, patterned, patterns, rect, text
+from shared.charts.svg import clip, document, key_of, patterned, patterns, rect, text
 
 
 def rag_summary(green: int, amber: int, red: int) -> str:
@@ -53,7 +53,7 @@ def rag_grid(
         parts.append(text(label_width + cell_width * (j + 0.5), 18, column, anchor="middle"))
     for i, (label, statuses) in enumerate(rows.items()):
         y = 28 * (i + 1)
-        parts.append(text(4, y + 17, _clip(label, label_width)))
+        parts.append(text(4, y + 17, clip(label, label_width // 7)))
         for j, column in enumerate(columns):
             status = rag_status(statuses.get(column))
             x = label_width + cell_width * j
@@ -77,8 +77,3 @@ def _label(x: float, y: float, word: str, ink: str, fill: str) -> str:
     """A cell's word on a solid backing, so the pattern never lowers its contrast."""
     backing = rect(x - 24, y - 12, 48, 16, fill)
     return backing + text(x, y, word, anchor="middle", fill=ink, bold=True)
-
-
-def _clip(label: str, width: int) -> str:
-    room = max(width // 7, 4)
-    return label if len(label) <= room else label[: room - 1] + "…"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from shared.charts.figure import Figure, Table
 from shared.charts.palette import GRID, INK, MUTED, RANGE_INNER, RANGE_OUTER, comparison_status
-from shared.charts.svg import document, key_of, line, marker, number, rect, text
+from shared.charts.svg import clip, document, key_of, line, marker, number, rect, text
 
 LABEL = 250
 VALUE = 70
@@ -116,7 +116,7 @@ def spine_chart(caption: str, rows: Sequence[SpineRow], comparator: str = "Engla
         y = 24 + ROW * i + ROW / 2
         scale = Scale.of(row, LABEL + VALUE + 6, SPINE - 12)
         parts += [
-            text(4, y + 4, _clip(row.indicator)),
+            text(4, y + 4, clip(row.indicator, LABEL // 7)),
             text(LABEL + VALUE - 6, y + 4, number(row.value), anchor="end"),
             spine_row_svg(row, scale, y),
             text(LABEL + VALUE + SPINE + 8, y + 4, comparison_status(row.comparison).word),
@@ -160,7 +160,3 @@ def _interval(row: SpineRow) -> str | None:
     if row.lower is None or row.upper is None:
         return None
     return f"{number(row.lower)} to {number(row.upper)}"
-
-
-def _clip(label: str, room: int = LABEL // 7) -> str:
-    return label if len(label) <= room else label[: room - 1] + "…"

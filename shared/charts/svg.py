@@ -112,3 +112,10 @@ def patterned(key: str, x: float, y: float, w: float, h: float, status: Status) 
     if status.pattern and w > 0:
         box += rect(x, y, w, h, f"url(#{key}-{status.pattern})")
     return box
+
+
+def clip(label: str, room: int) -> str:
+    """A label shortened with an ellipsis to `room` characters (its chart's table has it
+    whole)."""
+    room = max(room, 4)
+    return label if len(label) <= room else label[: room - 1] + "…"

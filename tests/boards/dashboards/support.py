@@ -3,6 +3,7 @@ PostgreSQL, fed as the other services feed it: envelopes on their topics."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from shared.migrations import upgrade
 from shared.runtime import create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from tests.backbone.support import eventually
+from tests.boards import story
 from tests.monitoring.integration.support import served
 
 TRUST = "county-durham"
@@ -45,6 +47,27 @@ class RunningBoards:
                 await producer.send_and_wait(kafka.topic(topic), event.envelope.to_bytes(), key=key)
         finally:
             await producer.stop()
+
+    async def tell(self, held_back: Sequence[uuid.UUID] = ()) -> list[tuple[str, Event[Any]]]:
+        """Publishes the test story but the alerts held back (returned, to publish later),
+        and waits until every board has projected it."""
+        now, later = [], []
+        for topic, event in story.cycle():
+            alert_id = getattr(event.payload, "alert_id", None)
+            (later if alert_id in held_back else now).append((topic, event))
+        await self.publish(now)
+        officer = {"Authorization": f"Bearer {self.token(Role.COMMISSIONING_OFFICER)}"}
+        expected = 3 - len(later)
+
+        async def projected() -> bool:
+            alerts = (await self.client.get("/boards/jcu/alerts", headers=officer)).json()
+            contracts = (await self.client.get("/boards/jcu/contracts", headers=officer)).json()
+            reviews = "/boards/executive/self-evaluations"
+            evaluations = (await self.client.get(reviews, headers=officer)).json()
+            return len(alerts) == expected and len(contracts) == 2 and len(evaluations) == 1
+
+        await eventually(projected, 60)
+        return later
 
     async def signed_in(self, token: str) -> httpx.AsyncClient:
         """A client holding the dashboards' cookie, as a browser does after signing in."""

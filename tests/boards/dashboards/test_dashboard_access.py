@@ -14,9 +14,8 @@ from pydantic import SecretStr
 
 from shared.auth import AuthSettings, Role, mint_token
 from shared.settings import KafkaSettings
-from tests.backbone.support import eventually
 from tests.boards import story
-from tests.boards.dashboards.support import ROOT, TRUST, RunningBoards, running_boards
+from tests.boards.dashboards.support import ROOT, TRUST, running_boards
 
 pytestmark = [pytest.mark.broker, pytest.mark.database]
 
@@ -32,20 +31,6 @@ EVERY_PAGE = [
     "/stream/jcu",
     "/stream/executive",
 ]
-
-
-async def told(b: RunningBoards) -> None:
-    """The whole story published, and projected into every board."""
-    await b.publish(story.cycle())
-    officer = {"Authorization": f"Bearer {b.token(Role.COMMISSIONING_OFFICER)}"}
-
-    async def projected() -> bool:
-        home = (await b.client.get("/boards/local/easington", headers=officer)).json()
-        escalated = (await b.client.get("/boards/executive/escalations", headers=officer)).json()
-        jcu = (await b.client.get("/boards/jcu/contracts", headers=officer)).json()
-        return bool(home.get("alerts")) and bool(escalated) and len(jcu) == 2
-
-    await eventually(projected, 60)
 
 
 def shows_nothing(body: str) -> bool:
@@ -71,7 +56,7 @@ async def test_a_local_board_member_sees_its_own_locality_and_nothing_of_another
     database_url: str, kafka: KafkaSettings, unique_schema: str, schemas: list[str]
 ) -> None:
     async with running_boards(database_url, kafka, unique_schema, schemas) as b:
-        await told(b)
+        await b.tell()
         easington = await b.signed_in(b.token(Role.LOCAL_BOARD_MEMBER, locality="easington"))
 
         own = await easington.get(f"{ROOT}/local/easington")
@@ -112,7 +97,7 @@ async def test_trust_wide_roles_open_every_board_and_others_none(
     database_url: str, kafka: KafkaSettings, unique_schema: str, schemas: list[str]
 ) -> None:
     async with running_boards(database_url, kafka, unique_schema, schemas) as b:
-        await told(b)
+        await b.tell()
         for role in (Role.EXECUTIVE_BOARD, Role.JCU, Role.LEAD_COMMISSIONER):
             reader = await b.signed_in(b.token(role))
             for path in ("/local/easington", "/local/derwentside", "/jcu", "/executive"):
@@ -131,7 +116,7 @@ async def test_a_missing_forged_expired_or_misplaced_token_gets_nothing(
     database_url: str, kafka: KafkaSettings, unique_schema: str, schemas: list[str]
 ) -> None:
     async with running_boards(database_url, kafka, unique_schema, schemas) as b:
-        await told(b)
+        await b.tell()
         good = b.token(Role.EXECUTIVE_BOARD)
         forged = mint_token(
             AuthSettings(secret=SecretStr("not-the-platform-secret-" * 2)), "eve", [Role.JCU]

@@ -77,6 +77,11 @@ def need_spines(caption: str, needs: Sequence[NeedView]) -> Figure | None:
     return spine_chart(caption, rows, comparator.replace("_", " ").capitalize()) if rows else None
 
 
+def words(identifier: str) -> str:
+    """An id such as `be_healthy` or `durham-county-council` as words."""
+    return identifier.replace("_", " ").replace("-", " ").capitalize()
+
+
 def _group(need: NeedView) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(need.breakdown.items()))
 
@@ -116,13 +121,13 @@ def budgets(funds: Sequence[FundView]) -> Figure:
 
 
 def money_bars(caption: str, amounts: dict[str, str], header: str) -> Figure:
-    rows = sorted(((k, float(Decimal(v))) for k, v in amounts.items()), key=lambda r: -r[1])
+    rows = sorted(((words(k), float(Decimal(v))) for k, v in amounts.items()), key=lambda r: -r[1])
     return value_bars(caption, rows, header=header, noun="pounds", prefix="£")
 
 
 def outcome_scorecard(cards: Sequence[OutcomeScorecard]) -> Html:
     rows = [
-        ScorecardRow(card.outcome.replace("_", " ").capitalize(), _spine(i), i.trend)
+        ScorecardRow(words(card.outcome), _spine(i), i.trend)
         for card in cards
         for i in card.indicators
         if i.value is not None and i.benchmark is not None and i.benchmark.value is not None
@@ -132,8 +137,10 @@ def outcome_scorecard(cards: Sequence[OutcomeScorecard]) -> Html:
 
 def _spine(i: IndicatorScore) -> SpineRow:
     assert i.value is not None and i.benchmark is not None and i.benchmark.value is not None
+    group = i.need_key.split("/")[3:]  # indicator/area kind/area code[/breakdown]
+    where = i.area.split("/")[-1].replace("-", " ").title()
     return SpineRow(
-        f"{i.indicator_name}, {i.area}",
+        f"{i.indicator_name}, {where}" + (f" ({', '.join(group)})" if group else ""),
         i.period,
         value=i.value,
         benchmark=i.benchmark.value,
@@ -150,13 +157,19 @@ def self_evaluation_trend(evaluations: Sequence[SelfEvaluationView]) -> Figure |
     return trend_chart("Self-evaluation: mean score across the 13 standards", points, unit="score")
 
 
-def alert_item(alert: AlertView) -> dict[str, str]:
-    """An alert as the live feed shows it: the same words on the page and over SSE."""
+def titles(contracts: Sequence[ContractView]) -> dict[str, str]:
+    return {c.contract_id: c.title for c in contracts}
+
+
+def alert_item(alert: AlertView, contracts: dict[str, str]) -> dict[str, str]:
+    """An alert as the live feed shows it: the same words on the page and over SSE, naming
+    the contract by its title where the board knows it."""
     where = alert.locality or "trust-wide"
     kpi = f", {alert.kpi_id}" if alert.kpi_id else ""
+    contract = contracts.get(alert.contract_id, f"contract {alert.contract_id}")
     return {
         "id": alert.alert_id,
-        "headline": f"{RULES.get(alert.rule, alert.rule)}: {alert.contract_id}{kpi} ({where})",
+        "headline": f"{RULES.get(alert.rule, alert.rule)}: {contract}{kpi} ({where})",
         "status": alert.severity,
         "detail": f"{alert.period}. {alert.evidence} State: {alert.state}.",
     }
@@ -169,4 +182,5 @@ def value_bars_of_plan(plan: Sequence[PriorityProgress]) -> Figure:
         rows,
         header="Priority",
         noun="percent complete",
+        suffix="%",
     )

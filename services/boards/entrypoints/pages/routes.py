@@ -73,6 +73,7 @@ def build_router(wiring: Wiring) -> APIRouter:
                     "escalations": await executive.escalations(uow, principal),
                     "spend": await executive.spend(uow, principal),
                     "evaluations": await executive.self_evaluations(uow, principal),
+                    "contracts": await jcu.jcu_contracts(uow, principal),
                 }
             return "executive.html", executive_context(found)
 
@@ -126,13 +127,13 @@ def local_context(view: Any, locality: str) -> dict[str, Any]:
             ("vulnerable groups with needs", len(view.vulnerable_groups)),
             ("local projects", len(view.projects)),
             ("local contracts", len(view.contracts)),
-            ("open alerts", len(view.alerts)),
+            ("open alerts when the page loaded", len(view.alerts)),
         ],
         "need_chart": figures.need_spines(f"Needs in {place} against benchmark", view.needs),
         "group_chart": figures.need_spines("Vulnerable groups' needs", view.vulnerable_groups),
         "stages": figures.project_stages(view.projects),
         "grid": figures.contract_grid(view.contracts),
-        "alerts": [figures.alert_item(a) for a in view.alerts],
+        "alerts": [figures.alert_item(a, figures.titles(view.contracts)) for a in view.alerts],
         "alerts_heading": f"Open alerts for the {place} board",
         "stream_url": f"{ROOT}/stream/local/{locality}",
     }
@@ -147,7 +148,7 @@ def jcu_context(found: dict[str, Any]) -> dict[str, Any]:
             ("projects", len(found["pipeline"].projects)),
             ("procurements", len(found["procurements"].procurements)),
             ("contracts", len(found["contracts"])),
-            ("open alerts", len(found["alerts"])),
+            ("open alerts when the page loaded", len(found["alerts"])),
             ("needs with no service", len(found["gaps"].needs_without_service)),
         ],
         "stages": figures.project_stages(found["pipeline"].projects),
@@ -156,7 +157,9 @@ def jcu_context(found: dict[str, Any]) -> dict[str, Any]:
         "budgets": figures.budgets(found["funds"]),
         "grid": figures.contract_grid(found["contracts"]),
         "gaps": found["gaps"],
-        "alerts": [figures.alert_item(a) for a in found["alerts"]],
+        "alerts": [
+            figures.alert_item(a, figures.titles(found["contracts"])) for a in found["alerts"]
+        ],
         "alerts_heading": "All open alerts",
         "stream_url": f"{ROOT}/stream/jcu",
     }
@@ -170,7 +173,7 @@ def executive_context(found: dict[str, Any]) -> dict[str, Any]:
         "spend, the self-evaluation, and what awaits the Board's decision.",
         "summary": [
             ("priorities in the plan", len(plan)),
-            ("escalations awaiting decision", len(found["escalations"])),
+            ("escalations awaiting decision when the page loaded", len(found["escalations"])),
         ],
         "plan": plan,
         "plan_chart": figures.value_bars_of_plan(plan),
@@ -183,7 +186,9 @@ def executive_context(found: dict[str, Any]) -> dict[str, Any]:
             "Committed funding by partner", found["spend"].by_partner, "Partner"
         ),
         "evaluation_chart": figures.self_evaluation_trend(found["evaluations"]),
-        "alerts": [figures.alert_item(a) for a in found["escalations"]],
+        "alerts": [
+            figures.alert_item(a, figures.titles(found["contracts"])) for a in found["escalations"]
+        ],
         "alerts_heading": "Escalations awaiting the Board's decision",
         "stream_url": f"{ROOT}/stream/executive",
     }

@@ -23,22 +23,30 @@ from services.boards.application import executive, jcu
 from services.boards.application.access import Forbidden, NotFound
 from services.boards.application.local_board import local_board
 from services.boards.application.ports import BoardsUnitOfWork
-from services.boards.application.views import AlertView
+from services.boards.application.views import AlertView, ContractView
 from services.boards.entrypoints.http.wiring import Wiring
-from services.boards.entrypoints.pages.figures import alert_item
+from services.boards.entrypoints.pages.figures import alert_item, titles
 from services.boards.entrypoints.pages.rendering import ROOT
 from services.boards.entrypoints.pages.session import SignInRequired, signed_in
 from shared.auth import Principal
 
 Locality = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-Read = Callable[[BoardsUnitOfWork, Principal], Awaitable[list[AlertView]]]
+Alerts = tuple[list[AlertView], list[ContractView]]
+Read = Callable[[BoardsUnitOfWork, Principal], Awaitable[Alerts]]
 
 
 def build_router(wiring: Wiring, poll_seconds: float = 1.0) -> APIRouter:
     router = APIRouter(prefix=f"{ROOT}/stream", tags=["dashboards"], include_in_schema=False)
 
-    async def local_alerts(uow: BoardsUnitOfWork, p: Principal, locality: str) -> list[AlertView]:
-        return (await local_board(uow, p, locality, wiring.localities)).alerts
+    async def local_alerts(uow: BoardsUnitOfWork, p: Principal, locality: str) -> Alerts:
+        view = await local_board(uow, p, locality, wiring.localities)
+        return view.alerts, view.contracts
+
+    async def all_alerts(uow: BoardsUnitOfWork, p: Principal) -> Alerts:
+        return await jcu.jcu_alerts(uow, p), await jcu.jcu_contracts(uow, p)
+
+    async def escalations(uow: BoardsUnitOfWork, p: Principal) -> Alerts:
+        return await executive.escalations(uow, p), await jcu.jcu_contracts(uow, p)
 
     @router.get("/local/{locality}")
     async def local_stream(request: Request, locality: Locality) -> Response:
@@ -46,13 +54,13 @@ def build_router(wiring: Wiring, poll_seconds: float = 1.0) -> APIRouter:
 
     @router.get("/jcu")
     async def jcu_stream(request: Request) -> Response:
-        return await stream(request, jcu.jcu_alerts)
+        return await stream(request, all_alerts)
 
     @router.get("/executive")
     async def executive_stream(request: Request) -> Response:
-        return await stream(request, executive.escalations)
+        return await stream(request, escalations)
 
-    async def read(request: Request, alerts: Read) -> list[AlertView]:
+    async def read(request: Request, alerts: Read) -> Alerts:
         principal = signed_in(request)  # again before every read: tokens expire
         async with wiring.unit_of_work() as uow:
             return await alerts(uow, principal)
@@ -68,14 +76,16 @@ def build_router(wiring: Wiring, poll_seconds: float = 1.0) -> APIRouter:
         return EventSourceResponse(events(request, alerts, first), ping=15)
 
     async def events(
-        request: Request, alerts: Read, found: list[AlertView]
+        request: Request, alerts: Read, found: Alerts
     ) -> AsyncIterator[ServerSentEvent]:
         sent: dict[str, str] = {}
         while True:
-            for alert in found:
+            opened, contracts = found
+            for alert in opened:
                 if sent.get(alert.alert_id) != alert.updated_at:
                     sent[alert.alert_id] = alert.updated_at
-                    yield ServerSentEvent(data=json.dumps(alert_item(alert)), event="item")
+                    item = alert_item(alert, titles(contracts))
+                    yield ServerSentEvent(data=json.dumps(item), event="item")
             await asyncio.sleep(poll_seconds)
             if await request.is_disconnected():
                 return
