@@ -291,7 +291,11 @@ def monitoring_told() -> list[tuple[BaseModel, str | None]]:
 
 
 def _subject(payload: BaseModel) -> str:
-    for name in ("need_key", "contract_id", "project_id", "priority_id", "procurement_id"):
+    """The subject each service keys the event by, so one aggregate's events share a
+    partition: alerts by locality, procurement by procurement until a contract exists."""
+    if isinstance(payload, mon.AlertRaised | mon.AlertStepRecorded):
+        return payload.locality or "trust-wide"
+    for name in ("need_key", "contract_id", "procurement_id", "project_id", "priority_id"):
         if (value := getattr(payload, name, None)) is not None:
             return f"{name.removesuffix('_id')}/{value}"
     return "self-evaluation"
