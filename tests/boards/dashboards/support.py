@@ -10,17 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from services.boards.service import definition
 from shared.auth import Role, mint_token
 from shared.envelope import Event
 from shared.kafka import ensure_topics
-from shared.migrations import upgrade
 from shared.runtime import create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from tests.backbone.support import eventually
 from tests.boards import story
+from tests.boards.integration.support import migrated, publish
 from tests.monitoring.integration.support import served
 
 TRUST = "county-durham"
@@ -38,15 +37,7 @@ class RunningBoards:
 
     async def publish(self, events: Sequence[tuple[str, Event[Any]]]) -> None:
         """Each event on its catalogue topic, as the owning service's relay publishes it."""
-        kafka = self.settings.kafka
-        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            for topic, event in events:
-                key = (event.envelope.subject or "").encode()
-                await producer.send_and_wait(kafka.topic(topic), event.envelope.to_bytes(), key=key)
-        finally:
-            await producer.stop()
+        await publish(self.settings.kafka, events)
 
     async def tell(self, held_back: Sequence[uuid.UUID] = ()) -> list[tuple[str, Event[Any]]]:
         """Publishes the test story but the alerts held back (returned, to publish later),
@@ -81,8 +72,7 @@ class RunningBoards:
 async def running_boards(
     database_url: str, kafka: KafkaSettings, schema: str, schemas: list[str]
 ) -> AsyncIterator[RunningBoards]:
-    schemas.append(schema)
-    await upgrade(database_url, schema, definition.migrations)
+    await (await migrated(database_url, schema, schemas)).dispose()
     await ensure_topics(kafka)
     settings = PlatformSettings(
         kafka=kafka,
