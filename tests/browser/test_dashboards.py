@@ -90,10 +90,15 @@ async def test_each_dashboard_draws_its_charts_shows_alerts_live_and_passes_axe(
 
         for page, name in (
             (home, "dashboard-local-easington"),
+            (away, "dashboard-local-derwentside"),
             (jcu, "dashboard-jcu"),
             (executive, "dashboard-executive-board"),
         ):
             await accessible(page, name)
+        refused = await away.goto(f"{b.url}{ROOT}/local/easington")
+        assert refused is not None and refused.status == 403
+        assert await away.locator("h1").inner_text() == "You cannot open this board"
+        await accessible(away, "dashboard-refused")
         for context in (home_ctx, away_ctx, jcu_ctx, exec_ctx):
             await context.close()
 

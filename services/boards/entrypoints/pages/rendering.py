@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.boards.application.access import Forbidden, NotFound, Refused
-from services.boards.entrypoints.pages.session import SignInRequired, forget, signed_in
+from services.boards.entrypoints.pages.session import COOKIE, SignInRequired, forget, signed_in
 from shared.auth import Principal, Role
 from shared.pages import Pages
 
@@ -62,8 +62,10 @@ async def dashboard(request: Request, build: Build) -> Response:
     try:
         principal = signed_in(request)
     except SignInRequired as missing:
-        response = sign_in_page(missing.reason, missing.status_code)
-        if request.cookies:
+        # Never signed in: just the form. A cookie that no longer works: say why, forget it.
+        stale = COOKIE in request.cookies
+        response = sign_in_page(missing.reason if stale else None, missing.status_code)
+        if stale:
             forget(response, request)
         return response
     try:
