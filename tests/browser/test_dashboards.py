@@ -95,6 +95,11 @@ async def test_each_dashboard_draws_its_charts_shows_alerts_live_and_passes_axe(
             (executive, "dashboard-executive-board"),
         ):
             await accessible(page, name)
+        for page in (home, jcu, executive):  # reflow (WCAG 2.2, 1.4.10): nothing sideways at 320px
+            await page.set_viewport_size({"width": 320, "height": 640})
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, page.url
+        await screenshot(home, "dashboard-local-easington-320px")
         refused = await away.goto(f"{b.url}{ROOT}/local/easington")
         assert refused is not None and refused.status == 403
         assert await away.locator("h1").inner_text() == "You cannot open this board"
