@@ -104,6 +104,9 @@ def _session_routes(router: APIRouter) -> None:
         except SignInRequired as refused:
             body = {"detail": [{"field": "Authorization", "rule": refused.reason}]}
             return JSONResponse(body, status_code=refused.status_code)
+        if home(principal) == SIGN_IN:  # a provider, publisher or operator: no board at all
+            rule = "no board is open to the token's roles; boards are for board members"
+            return JSONResponse({"detail": [{"field": "roles", "rule": rule}]}, status_code=403)
         response = JSONResponse({"location": home(principal)})
         keep(response, request, token)
         return response
