@@ -30,6 +30,8 @@ from shared.charts.palette import (
     MUTED,
     PAGE,
     RAG,
+    RANGE_INNER,
+    RANGE_OUTER,
     comparison_status,
     contrast,
 )
@@ -184,3 +186,12 @@ def test_labels_are_escaped_never_markup() -> None:
     figure = stage_bars("<script>alert(1)</script>", [("<b>x</b>", 1)])
     assert "<script>" not in figure.html() and "<b>" not in figure.html()
     image(figure.svg)
+
+
+def test_a_spine_without_the_comparators_spread_is_an_axis_through_the_benchmark() -> None:
+    bare = SpineRow("Children in need", "2025", value=350, benchmark=340, comparison="similar")
+    figure = spine_chart("Without comparators", [bare])
+    root = image(figure.svg)
+    assert not [r for r in root.iter(f"{SVG}rect") if r.get("fill") in (RANGE_OUTER, RANGE_INNER)]
+    assert "Similar" in words(figure.svg)
+    assert "<td>–</td>" in figure.table.html()  # the spread is not invented
