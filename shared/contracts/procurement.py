@@ -199,3 +199,23 @@ class ContractTerminated(_Event):
     reason: str = Field(description="Why, e.g. a decommissioning decision.")
     terminated_by: str = Field(description="Who decided (token subject).")
     terminated_at: AwareDatetime = Field(description="When.")
+
+
+class SelectListChange(StrEnum):
+    ADMITTED = "admitted"
+    REMOVED = "removed"
+
+
+@registry.register("procurement.SelectListChanged", 1, topic=_TOPIC)
+class SelectListChanged(_Event):
+    """A Local Children's Board admitted a provider to its select list for a priority, or
+    removed one (Durham framework, section 3, "Local Children's Boards", responsibility 8).
+    Subject: ``select-list/<locality>/<priority>``, so one list's changes stay in order."""
+
+    locality: str = Field(description="The locality whose board keeps the list.")
+    priority: str = Field(description="The key improvement priority the list is for.")
+    provider_id: str = Field(description="The provider admitted or removed.")
+    change: SelectListChange = Field(description="admitted | removed")
+    reason: str = Field(description="Why, in the board's words.")
+    decided_by: str = Field(description="Who decided (token subject).")
+    decided_at: AwareDatetime = Field(description="When.")

@@ -272,6 +272,27 @@ def buying_told() -> list[BaseModel]:
     ]
 
 
+def _listed(locality: str, provider: str, change: str, minutes: int) -> BaseModel:
+    return procurement.SelectListChanged(
+        locality=locality,
+        priority="parenting",
+        provider_id=provider,
+        change=procurement.SelectListChange(change),
+        reason="all quality standards evidenced and current",
+        decided_by="bella",
+        decided_at=at(minutes),
+    )
+
+
+def select_lists_told() -> list[BaseModel]:
+    return [
+        _listed(HOME, "family-action", "admitted", 60),
+        _listed(HOME, "home-start", "admitted", 61),
+        _listed(HOME, "home-start", "removed", 62),
+        _listed(AWAY, "away-carers", "admitted", 63),
+    ]
+
+
 def monitoring_told() -> list[tuple[BaseModel, str | None]]:
     """Monitoring's events, with the locality its envelopes carry."""
     accepted = mon.PerformanceReturnAccepted(
@@ -295,6 +316,8 @@ def _subject(payload: BaseModel) -> str:
     partition: alerts by locality, procurement by procurement until a contract exists."""
     if isinstance(payload, mon.AlertRaised | mon.AlertStepRecorded):
         return payload.locality or "trust-wide"
+    if isinstance(payload, procurement.SelectListChanged):
+        return f"select-list/{payload.locality}/{payload.priority}"
     for name in ("need_key", "contract_id", "procurement_id", "project_id", "priority_id"):
         if (value := getattr(payload, name, None)) is not None:
             return f"{name.removesuffix('_id')}/{value}"
@@ -320,7 +343,7 @@ def cycle() -> list[tuple[str, Event[Any]]]:
     told: list[tuple[str, BaseModel, str | None]] = []
     told += [("needs", p, None) for p in needs_told()]
     told += [("projects", p, None) for p in plans_told()]
-    told += [("procurement", p, None) for p in buying_told()]
+    told += [("procurement", p, None) for p in select_lists_told() + buying_told()]
     for payload, where in monitoring_told():
         told.append(("monitoring", payload, where))
     topics = {

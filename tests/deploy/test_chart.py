@@ -272,7 +272,7 @@ def test_the_migration_job_reads_only_database_secrets() -> None:
     ("args", "complaint"),
     [
         (("--set", "services.needs.replicas=-1"), "/services/needs/replicas"),
-        (("--set", "services.boards.enabled=true"), "/services"),
+        (("--set", "services.billing.enabled=true"), "/services"),
         (("--set", "config.environment=production"), "/config"),
         (("--set", "kafka.authentication=plain"), "/kafka/authentication"),
         (("--set", "image.digest=latest"), "/image/digest"),

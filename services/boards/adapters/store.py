@@ -4,7 +4,7 @@ table and its story table, named by the projection."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -37,39 +37,46 @@ class PostgresProjectionStore:
         self.connection = connection
         self.tables = tables
 
-    async def get(self, kind: Kind, key: str) -> Document | None:
-        row = await self.connection.fetchrow(
+    async def get_many(
+        self, keys: Sequence[tuple[Kind, str]]
+    ) -> Mapping[tuple[Kind, str], Document]:
+        rows = await self.connection.fetch(
             f"SELECT kind, key, localities, body, occurred_at FROM {self.tables.documents} "
-            "WHERE kind = $1 AND key = $2 FOR UPDATE",
-            kind.value,
-            key,
+            "WHERE (kind, key) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
+            "ORDER BY kind, key FOR UPDATE",
+            [k.value for k, _ in keys],
+            [key for _, key in keys],
         )
-        return None if row is None else _document(row)
+        found = (_document(r) for r in rows)
+        return {(d.kind, d.key): d for d in found}
 
-    async def put(self, document: Document) -> None:
-        await self.connection.execute(
+    async def put_many(self, documents: Sequence[Document]) -> None:
+        await self.connection.executemany(
             f"INSERT INTO {self.tables.documents} (kind, key, localities, body, occurred_at) "
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, key) DO UPDATE SET "
             "localities = EXCLUDED.localities, body = EXCLUDED.body, "
             "occurred_at = EXCLUDED.occurred_at",
-            document.kind.value,
-            document.key,
-            list(document.localities),
-            json.dumps(document.body, sort_keys=True),
-            document.occurred_at,
+            [
+                (
+                    d.kind.value,
+                    d.key,
+                    list(d.localities),
+                    json.dumps(d.body, sort_keys=True),
+                    d.occurred_at,
+                )
+                for d in documents
+            ],
         )
 
-    async def append(self, line: StoryLine) -> None:
-        await self.connection.execute(
+    async def append_many(self, lines: Sequence[StoryLine]) -> None:
+        await self.connection.executemany(
             f"INSERT INTO {self.tables.story} "
             "(event_id, kind, key, localities, summary, occurred_at) "
             "VALUES ($1, $2, $3, $4, $5, $6)",
-            line.event_id,
-            line.kind.value,
-            line.key,
-            list(line.localities),
-            line.summary,
-            line.occurred_at,
+            [
+                (s.event_id, s.kind.value, s.key, list(s.localities), s.summary, s.occurred_at)
+                for s in lines
+            ],
         )
 
     async def documents(self, kind: Kind, locality: str | None = None) -> Sequence[Document]:

@@ -22,6 +22,8 @@ from shared.contracts.procurement import (
     ContractTerminated,
     ContractVaried,
     ProcurementOpened,
+    SelectListChange,
+    SelectListChanged,
     TenderClosed,
     TenderPublished,
 )
@@ -222,3 +224,20 @@ def alert_step(p: AlertStepRecorded) -> list[Fact]:
     )
     said = f"Alert on contract {p.contract_id}: {p.state.value.replace('_', ' ')}"
     return [Fact(Kind.ALERT, key, change, said)]
+
+
+def select_list_changed(p: SelectListChanged) -> list[Fact]:
+    """A board's select list for a priority: the providers on it, in order of id."""
+    key = f"{p.locality}/{p.priority}"
+
+    def change(previous: Document | None) -> Document | None:
+        members = set(previous.body["providers"]) if previous is not None else set()
+        if p.change is SelectListChange.ADMITTED:
+            members.add(p.provider_id)
+        else:
+            members.discard(p.provider_id)
+        body = {"locality": p.locality, "priority": p.priority, "providers": sorted(members)}
+        return Document(Kind.SELECT_LIST, key, (p.locality,), body, p.decided_at)
+
+    said = f"Select list for {p.priority}: {p.provider_id} {p.change.value}"
+    return [Fact(Kind.SELECT_LIST, key, change, said)]

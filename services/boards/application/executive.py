@@ -17,6 +17,7 @@ from services.boards.application.views import (
     IndicatorScore,
     OutcomeScorecard,
     PriorityProgress,
+    ProjectView,
     SelfEvaluationView,
     SpendView,
     StandardScore,
@@ -92,6 +93,19 @@ async def escalations(uow: BoardsUnitOfWork, principal: Principal) -> list[Alert
         for d in alerts
         if d.body["state"] != RESOLVED
         and (d.body["audience"] == "executive_board" or d.body["state"] == "escalated")
+    ]
+
+
+async def decisions(uow: BoardsUnitOfWork, principal: Principal) -> list[ProjectView]:
+    """Projects standing at a stage whose gate the Executive Board decides (4 and 7)."""
+    require_trust_wide(principal, EXECUTIVE)
+    projects = [project_view(d) for d in await uow.store(Board.EXECUTIVE).documents(Kind.PROJECT)]
+    return [
+        p
+        for p in projects
+        if progress.awaits_executive_board(
+            progress.PlannedProject(p.project_id, p.title, p.stage, p.status)
+        )
     ]
 
 

@@ -21,6 +21,7 @@ from services.boards.application.reading import (
 from services.boards.application.views import (
     ContractView,
     LocalBoardView,
+    SelectListView,
     StoryView,
 )
 from services.boards.domain.documents import Board, Kind
@@ -54,6 +55,10 @@ async def local_board(
         vulnerable_groups=[n for n in needs if n.vulnerable_group],
         projects=[project_view(d) for d in await store.documents(Kind.PROJECT, locality)],
         procurements=procurement_views(procurements, await store.documents(Kind.CONTRACT)),
+        select_lists=[
+            SelectListView(priority=d.body["priority"], providers=d.body["providers"])
+            for d in await store.documents(Kind.SELECT_LIST, locality)
+        ],
         contracts=await contracts_of(store, locality),
         alerts=alerts,
     )

@@ -3,7 +3,7 @@ the three (the adapters implement them on PostgreSQL; the unit tests on fakes)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from services.boards.domain.documents import Board, Document, Kind, StoryLine
@@ -12,15 +12,19 @@ from services.boards.domain.documents import Board, Document, Kind, StoryLine
 class ProjectionStore(Protocol):
     """One projection's tables: its documents and its story."""
 
-    async def get(self, kind: Kind, key: str) -> Document | None:
-        """The document, locked for this transaction's update, or None."""
+    async def get_many(
+        self, keys: Sequence[tuple[Kind, str]]
+    ) -> Mapping[tuple[Kind, str], Document]:
+        """The documents that exist among `keys`, locked for this transaction's update."""
         ...
 
-    async def put(self, document: Document) -> None:
-        """Insert or replace the document."""
+    async def put_many(self, documents: Sequence[Document]) -> None:
+        """Insert or replace each document (one per kind and key)."""
         ...
 
-    async def append(self, line: StoryLine) -> None: ...
+    async def append_many(self, lines: Sequence[StoryLine]) -> None:
+        """Add the lines to the story, in order."""
+        ...
 
     async def documents(self, kind: Kind, locality: str | None = None) -> Sequence[Document]:
         """Every document of a kind, or only those concerning `locality`, by key."""

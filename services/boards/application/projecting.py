@@ -15,7 +15,7 @@ from services.boards.application import contract_facts as contracts
 from services.boards.application import needs_projects_facts as plans
 from services.boards.application.facts import Fact
 from services.boards.application.ports import ProjectionStore
-from services.boards.domain.documents import Board, StoryLine
+from services.boards.domain.documents import Board, Document, Kind, StoryLine
 from shared.contracts import monitoring, needs, procurement, projects
 from shared.envelope import Envelope, Event
 
@@ -39,6 +39,7 @@ READERS: dict[type[Any], Reader] = {
     procurement.ContractStarted: lambda p, _e: contracts.contract_started(p),
     procurement.ContractVaried: lambda p, _e: contracts.contract_varied(p),
     procurement.ContractTerminated: lambda p, _e: contracts.contract_terminated(p),
+    procurement.SelectListChanged: lambda p, _e: contracts.select_list_changed(p),
     monitoring.MonitoredContract: lambda p, e: contracts.monitored_contract(p, e.occurred_at),
     monitoring.PerformanceReturnAccepted: lambda p, e: contracts.return_accepted(
         p, e.occurred_at, e.locality
@@ -55,25 +56,45 @@ def facts_of(event: Event[Any]) -> list[Fact]:
     return [] if read is None else read(event.payload, event.envelope)
 
 
+Key = tuple[Kind, str]
+
+
 async def project(events: Sequence[Event[Any]], board: Board, store: ProjectionStore) -> None:
-    """Apply a batch of events, in order, to `board`'s projection."""
-    for event in events:
-        for fact in facts_of(event):
-            await _apply(fact, event, board, store)
+    """Apply a batch of events, in order, to `board`'s projection: the documents it touches
+    are read (and locked) once, changed in memory event by event, and written once."""
+    told = [(event, fact) for event in events for fact in facts_of(event)]
+    wanted = sorted({(f.kind, f.key) for _e, f in told if f.kind in board.kinds})
+    known: dict[Key, Document] = dict(await store.get_many(wanted)) if wanted else {}
+    changed: dict[Key, Document] = {}
+    lines: list[StoryLine] = []
+    for event, fact in told:
+        line = _apply(fact, event, board, known, changed)
+        if line is not None:
+            lines.append(line)
+    if changed:
+        await store.put_many(list(changed.values()))
+    if lines:
+        await store.append_many(lines)
 
 
-async def _apply(fact: Fact, event: Event[Any], board: Board, store: ProjectionStore) -> None:
-    previous = await store.get(fact.kind, fact.key) if fact.kind in board.kinds else None
+def _apply(
+    fact: Fact,
+    event: Event[Any],
+    board: Board,
+    known: dict[Key, Document],
+    changed: dict[Key, Document],
+) -> StoryLine | None:
+    """One fact's change to the documents in hand, and its line of the story, if told."""
+    key = (fact.kind, fact.key)
+    previous = known.get(key) if fact.kind in board.kinds else None
     after = fact.change(previous) if fact.change is not None else None
     current = after or previous
     if after is not None and (previous is not None or board.keeps(after.kind, after.localities)):
-        await store.put(after)
+        known[key] = changed[key] = after
     localities = fact.localities
     if localities is None:
         localities = current.localities if current is not None else ()
     if not board.tells(fact.kind, localities):
-        return
-    line = StoryLine(
-        event.id, fact.kind, fact.key, localities, fact.summary, event.envelope.occurred_at
-    )
-    await store.append(line)
+        return None
+    at = event.envelope.occurred_at
+    return StoryLine(event.id, fact.kind, fact.key, localities, fact.summary, at)

@@ -109,6 +109,14 @@ class StoryView(_View):
     localities: list[str]
 
 
+class SelectListView(_View):
+    """A board's select list of preferred providers for one priority (Durham, section 3,
+    "Local Children's Boards", responsibility 8)."""
+
+    priority: str
+    providers: list[str]
+
+
 class LocalBoardView(_View):
     """A Local Children's Board's view of its locality (Durham, section 3, "Local
     Children's Boards")."""
@@ -118,6 +126,7 @@ class LocalBoardView(_View):
     vulnerable_groups: list[NeedView] = Field(description="Open needs of groups within it.")
     projects: list[ProjectView]
     procurements: list[ProcurementView]
+    select_lists: list[SelectListView]
     contracts: list[ContractView]
     alerts: list[AlertView] = Field(description="Open alerts for this board.")
 

@@ -29,6 +29,7 @@ class Kind(StrEnum):
     PERFORMANCE = "performance"
     ALERT = "alert"
     SELF_EVALUATION = "self_evaluation"
+    SELECT_LIST = "select_list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +81,12 @@ class Board(StrEnum):
 
 
 BOARD_KINDS: Mapping[Board, frozenset[Kind]] = {
-    # Durham, section 3, "Local Children's Boards": local needs, local projects, local
-    # contracts and their performance, and the locality's alerts.
+    # Durham, section 3, "Local Children's Boards": local needs, local projects, its
+    # select lists, local contracts and their performance, and the locality's alerts.
     Board.LOCAL: frozenset(
         {
             Kind.NEED,
+            Kind.SELECT_LIST,
             Kind.PROJECT,
             Kind.PROCUREMENT,
             Kind.CONTRACT,

@@ -41,3 +41,14 @@ def mean_score(scores: Sequence[Decimal]) -> Decimal:
     if not scores:
         return Decimal(0)
     return (sum(scores, Decimal(0)) / len(scores)).quantize(Decimal("0.01"))
+
+
+EXECUTIVE_GATES = frozenset({4, 7})
+"""The stages whose gate the Executive Board decides: stage 4, its priorities and funding
+(Durham, section 3, "The Children's Executive Board", duties 1, 4 and 5), and stage 7,
+partner funding, with the JCU (ibid., duty 4; JCU duty 5)."""
+
+
+def awaits_executive_board(project: PlannedProject) -> bool:
+    """An active project standing at a stage whose gate the Executive Board decides."""
+    return project.status != "completed" and project.stage in EXECUTIVE_GATES

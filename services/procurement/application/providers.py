@@ -4,6 +4,8 @@ each board develops, monitors and maintains its select list)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.procurement.application.common import (
     Conflict,
     Forbidden,
@@ -17,6 +19,7 @@ from services.procurement.application.common import (
 from services.procurement.application.ports import AuditEntry, Clock, ProcurementUnitOfWork
 from services.procurement.domain.providers import Provider
 from shared.auth.policy import Principal, Role
+from shared.contracts.procurement import SelectListChange, SelectListChanged
 
 
 def may_read_provider(principal: Principal, provider_id: str) -> bool:
@@ -88,6 +91,8 @@ async def admit(
             detail={"priority": priority},
         )
     )
+    change = (SelectListChange.ADMITTED, "all quality standards evidenced and current")
+    _publish_change(uow, principal, target, provider_id, change, now)
     await uow.commit()
 
 
@@ -106,9 +111,10 @@ async def remove(
         raise Forbidden("locality", f"only {locality}'s Local Children's Board manages its list")
     if not await uow.select_lists.remove(locality, priority, provider_id):
         raise NotFound("provider_id", f"{provider_id} is not on this select list")
+    now = clock()
     await uow.audit.record(
         AuditEntry(
-            at=clock(),
+            at=now,
             actor=principal.subject,
             action="select_list.removed",
             reason=reason,
@@ -117,7 +123,30 @@ async def remove(
             detail={"priority": priority},
         )
     )
+    _publish_change(uow, principal, target, provider_id, (SelectListChange.REMOVED, reason), now)
     await uow.commit()
+
+
+def _publish_change(
+    uow: ProcurementUnitOfWork,
+    principal: Principal,
+    target: tuple[str, str],
+    provider_id: str,
+    change: tuple[SelectListChange, str],
+    at: datetime,
+) -> None:
+    """The board's decision as an event, in the same transaction as the list's change."""
+    locality, priority = target
+    event = SelectListChanged(
+        locality=locality,
+        priority=priority,
+        provider_id=provider_id,
+        change=change[0],
+        reason=change[1],
+        decided_by=principal.subject,
+        decided_at=at,
+    )
+    uow.publish(event, subject=f"select-list/{locality}/{priority}", locality=locality)
 
 
 async def providers_visible(uow: ProcurementUnitOfWork, principal: Principal) -> list[Provider]:

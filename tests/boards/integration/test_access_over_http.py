@@ -25,7 +25,8 @@ from tests.boards.story import TRUST, cycle
 pytestmark = [pytest.mark.broker, pytest.mark.database]
 
 AWAY_IDS = [
-    str(i) for i in (story.AWAY_NEED, story.AWAY_PROJECT, story.AWAY_CONTRACT, story.AWAY_ALERT)
+    *(str(i) for i in (story.AWAY_NEED, story.AWAY_PROJECT, story.AWAY_CONTRACT, story.AWAY_ALERT)),
+    "away-carers",  # on Derwentside's select list
 ]
 
 
@@ -92,7 +93,7 @@ async def test_every_endpoint_answers_each_role_only_within_its_scope(
             "/boards/local/{locality}/story",
             *trust_wide_paths(boards.paths),
         }
-        assert len(trust_wide_paths(boards.paths)) == 13
+        assert len(trust_wide_paths(boards.paths)) == 14
         member = boards.token(Role.LOCAL_BOARD_MEMBER, locality=story.HOME)
         local_paths = ["/boards/local/{locality}", "/boards/local/{locality}/story"]
 

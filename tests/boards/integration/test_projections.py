@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from services.boards.adapters.store import ProjectionTables
 from services.boards.domain.documents import Board, Kind
-from services.boards.projections import BY_BOARD
+from services.boards.projections import BY_BOARD, PROJECTIONS, Projection
 from shared.inbox import InboxConsumer
 from shared.settings import KafkaSettings
+from shared.unit_of_work import UnitOfWork
 from tests.backbone.ledger import WithoutDeduplication
 from tests.boards import story
 from tests.boards.integration.support import all_rows, caught_up, consuming, migrated, publish, rows
@@ -96,3 +98,33 @@ async def test_without_the_inboxs_de_duplication_a_replay_would_change_the_proje
     assert twice != once
     for story_table in ("local_board_story", "jcu_story", "executive_board_story"):
         assert len(twice[story_table]) == 2 * len(once[story_table])
+
+
+async def test_a_projections_handler_rebuilds_the_same_documents_into_fresh_tables(
+    database_url: str, kafka: KafkaSettings, schemas: list[str], unique_schema: str
+) -> None:
+    """The shape a rebuild relies on: the handler, pointed at fresh tables created like the
+    live ones and given the history in one pass, builds the same documents and tells the
+    same story as the live consumers did (their lines may interleave subjects otherwise)."""
+    db = await migrated(database_url, unique_schema, schemas)
+    try:
+        async with consuming(db, kafka):
+            await publish(kafka, cycle())
+            await caught_up(kafka)
+        for projection in PROJECTIONS:
+            fresh = ProjectionTables(*(f"rebuilt_{t}" for t in projection.tables.names))
+            async with UnitOfWork(db, kafka, source="boards", trust=story.TRUST) as uow:
+                for live, rebuilt in zip(projection.tables.names, fresh.names, strict=True):
+                    await uow.connection.execute(
+                        f"CREATE TABLE {rebuilt} (LIKE {live} INCLUDING ALL)"
+                    )
+                await projection.handler(fresh)([e for _t, e in cycle()], uow)
+                await uow.commit()
+            live_rows = await rows(db, projection)
+            rebuilt_rows = await rows(db, Projection(projection.board, projection.topics, fresh))
+            live_docs, live_story = (live_rows[t] for t in projection.tables.names)
+            new_docs, new_story = (rebuilt_rows[t] for t in fresh.names)
+            assert new_docs == live_docs, projection.name
+            assert sorted(r[1:] for r in new_story) == sorted(r[1:] for r in live_story)
+    finally:
+        await db.dispose()

@@ -3,7 +3,7 @@ PostgreSQL in tests/boards/integration)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from services.boards.domain.documents import Board, Document, Kind, StoryLine
 
@@ -14,13 +14,20 @@ class FakeProjectionStore:
         self.lines: list[StoryLine] = []
 
     async def get(self, kind: Kind, key: str) -> Document | None:
+        """For the tests: one document as it stands."""
         return self.docs.get((kind, key))
 
-    async def put(self, document: Document) -> None:
-        self.docs[(document.kind, document.key)] = document
+    async def get_many(
+        self, keys: Sequence[tuple[Kind, str]]
+    ) -> Mapping[tuple[Kind, str], Document]:
+        return {k: self.docs[k] for k in keys if k in self.docs}
 
-    async def append(self, line: StoryLine) -> None:
-        self.lines.append(line)
+    async def put_many(self, documents: Sequence[Document]) -> None:
+        for d in documents:
+            self.docs[(d.kind, d.key)] = d
+
+    async def append_many(self, lines: Sequence[StoryLine]) -> None:
+        self.lines.extend(lines)
 
     async def documents(self, kind: Kind, locality: str | None = None) -> Sequence[Document]:
         return [

@@ -12,7 +12,7 @@ from services.boards.domain.documents import Board
 from shared.auth import Role
 from shared.contracts.monitoring import AlertState, AlertStepRecorded, Audience
 from tests.boards import story
-from tests.boards.story import at, envelope_of
+from tests.boards.story import at, envelope_of, project_changed
 from tests.boards.unit.conftest import caller
 from tests.boards.unit.fakes import FakeBoards
 
@@ -118,6 +118,18 @@ async def test_escalations_are_the_open_alerts_for_the_executive_board(
     assert (alert.alert_id, alert.recommendation) == (str(story.BOARD_ALERT), "intervene")
 
 
+async def test_a_project_at_a_gate_the_executive_board_decides_awaits_it(
+    boards: FakeBoards,
+) -> None:
+    assert await executive.decisions(boards, BOARD) == []  # stages 1 and 2: the JCU's gates
+    at_stage_4 = project_changed(story.PROJECT, story.HOME, 3, 4, "gate_approved", 90)
+    await project(
+        [envelope_of(at_stage_4, "projects", 90)], Board.EXECUTIVE, boards.store(Board.EXECUTIVE)
+    )
+    [waiting] = await executive.decisions(boards, BOARD)
+    assert (waiting.project_id, waiting.stage) == (str(story.PROJECT), 4)
+
+
 async def test_spend_by_outcome_and_by_partner_pro_rata_to_contributions(
     boards: FakeBoards,
 ) -> None:
@@ -149,6 +161,7 @@ async def test_the_self_evaluation_over_time(boards: FakeBoards) -> None:
         executive.plan_progress,
         executive.scorecard,
         executive.escalations,
+        executive.decisions,
         executive.spend,
         executive.self_evaluations,
         executive.executive_story,

@@ -35,6 +35,10 @@ async def test_the_board_shows_its_localitys_needs_groups_projects_contracts_and
     assert contract.contract_id == str(story.CONTRACT)
     assert contract.rag is not None and contract.rag.status == "red"
     assert [a.alert_id for a in view.alerts] == [str(story.HOME_ALERT)]
+    # Admitted twice, one removed again: the board's list as it stands.
+    assert [(s.priority, s.providers) for s in view.select_lists] == [
+        ("parenting", ["family-action"])
+    ]
 
 
 async def test_nothing_of_another_locality_or_of_the_trust_reaches_a_local_board(
@@ -45,6 +49,7 @@ async def test_nothing_of_another_locality_or_of_the_trust_reaches_a_local_board
     for other in (story.AWAY_NEED, story.AWAY_PROJECT, story.AWAY_CONTRACT, story.AWAY_ALERT):
         assert str(other) not in text
     assert str(story.TRUST_NEED) not in text
+    assert "away-carers" not in text  # Derwentside's select list
     assert str(story.BOARD_ALERT) not in text  # for the Executive Board, not the locality
     lines = await local_story(boards, EASINGTON, story.HOME, LOCALITIES)
     assert lines and all(line.localities == [story.HOME] for line in lines)

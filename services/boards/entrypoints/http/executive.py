@@ -10,6 +10,7 @@ from services.boards.application.views import (
     AlertView,
     OutcomeScorecard,
     PriorityProgress,
+    ProjectView,
     SelfEvaluationView,
     SpendView,
     StoryView,
@@ -47,6 +48,16 @@ def build_router(wiring: Wiring) -> APIRouter:
         with refusals_as_http():
             async with wiring.unit_of_work() as uow:
                 return await executive.escalations(uow, principal)
+
+    @router.get(
+        "/decisions",
+        summary="Projects at a stage whose gate the Executive Board decides (4 and 7)",
+        responses=documented,
+    )
+    async def decisions(principal: Caller) -> list[ProjectView]:
+        with refusals_as_http():
+            async with wiring.unit_of_work() as uow:
+                return await executive.decisions(uow, principal)
 
     @router.get("/spend", summary="Spend by outcome and by partner", responses=documented)
     async def spend(principal: Caller) -> SpendView:
