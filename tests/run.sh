@@ -3,6 +3,7 @@
 # the chart's checks and the dependency audit, then every test against the
 # embedded stack (Tansu + embedded PostgreSQL), then the broker-facing tests again against
 # a real Apache Kafka in KRaft mode fetched with Maven (deploy/local/apache-kafka.sh).
+# Browser tests save screenshots under test-artifacts/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -17,6 +18,20 @@ PYTHON="$PY" bash deploy/helm/check.sh
 
 echo "== known vulnerabilities in the locked dependencies (./run audit)"
 ./run audit
+
+# The browser tests (tests/browser) drive Debian's chromium; install it when missing and we
+# can (root with apt-get), else they skip with the reason.
+chromium=${COMMISSIONING_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing Debian's chromium for the browser tests (apt-get install chromium)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } ||
+      echo "== could not install chromium: the browser tests will be skipped"
+  else
+    echo "== no chromium at $chromium and no way to install it (needs root and apt-get):" \
+      "the browser tests will be skipped"
+  fi
+fi
 
 echo "== all tests on the embedded stack (Tansu broker, embedded PostgreSQL)"
 # Group joins on Tansu take about half the session timeout (docs/stack-facts.md).
@@ -36,4 +51,4 @@ trap 'bash deploy/local/apache-kafka.sh stop >/dev/null 2>&1 || true' EXIT
 # timeouts below group.min.session.timeout.ms (6 s).
 KAFKA_BOOTSTRAP_SERVERS="$KAFKA_BOOTSTRAP_SERVERS" KAFKA_ENABLE_IDEMPOTENCE=true \
 KAFKA_SESSION_TIMEOUT_MS=6000 KAFKA_HEARTBEAT_INTERVAL_MS=1000 \
-  "$PY" -m pytest -q -p no:cacheprovider -m broker "$@"
+  "$PY" -m pytest -q -p no:cacheprovider -m "broker and not browser" "$@"

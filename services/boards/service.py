@@ -12,6 +12,7 @@ from services.boards.adapters.tables import metadata
 from services.boards.adapters.unit_of_work import unit_of_work_factory
 from services.boards.entrypoints.http import build_routers
 from services.boards.entrypoints.http.wiring import Wiring
+from services.boards.entrypoints.pages import build_routers as build_pages
 from services.boards.projections import PROJECTIONS, Projection
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
@@ -23,7 +24,7 @@ TITLE = "Board read side"
 def routers(ctx: ServiceContext) -> Sequence[Any]:
     """The composition root of the HTTP side: routers over PostgreSQL units of work."""
     wiring = Wiring(unit_of_work_factory(ctx.unit_of_work), ctx.trust.locality_ids)
-    return build_routers(wiring, NAME, TITLE)
+    return [*build_routers(wiring, NAME, TITLE), *build_pages(wiring)]
 
 
 def _consumer(projection: Projection) -> ConsumerSpec:

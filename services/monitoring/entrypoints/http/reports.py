@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from services.monitoring.application.reports import annual_report
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.entrypoints.http.errors import AUTHENTICATED, errors, refusals_as_http
-from services.monitoring.entrypoints.http.report_render import as_csv, as_html
+from services.monitoring.entrypoints.http.report_render import as_csv, as_response
 from shared.auth import Principal, current_principal
 
 Year = Annotated[int, Path(ge=2000, le=2100, description="Financial year starting April.")]
@@ -33,7 +33,7 @@ def build_router(wiring: Wiring) -> APIRouter:
         with refusals_as_http():
             async with wiring.unit_of_work() as uow:
                 report = await annual_report(uow, principal, year)
-        return HTMLResponse(as_html(report))
+        return as_response(report)
 
     @router.get(
         "/annual/{year}/csv",
