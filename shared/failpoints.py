@@ -25,6 +25,9 @@ INBOX_AFTER_INSERT = "inbox.after_insert_before_commit"
 """The batch's inbox rows and effects are written; the transaction is not committed."""
 INBOX_AFTER_COMMIT = "inbox.after_commit_before_offset_commit"
 """The batch is committed (and dead letters acknowledged); Kafka offsets are not."""
+INBOX_AFTER_DECODE_NEXT = "inbox.after_decode_before_previous_commit"
+"""Pipelined consumption: batch k+1 is fetched and decoded; batch k's transaction and offset
+commit may still be under way (or done), batch k+1's not begun."""
 INBOX_BETWEEN_SAVEPOINTS = "inbox.fallback_between_savepoints"
 """Event-by-event fallback: some events' savepoints are released, the rest still to come."""
 OUTBOX_AFTER_PUBLISH = "outbox.after_publish_before_mark"
@@ -67,6 +70,7 @@ procurement's new state, the audit and ContractStarted not yet written; nothing 
 POINTS = (
     INBOX_AFTER_INSERT,
     INBOX_AFTER_COMMIT,
+    INBOX_AFTER_DECODE_NEXT,
     INBOX_BETWEEN_SAVEPOINTS,
     OUTBOX_AFTER_PUBLISH,
     MONITORING_RETURN_COMMITTED,

@@ -19,6 +19,7 @@ from bench.backbone.measure import (
 from bench.backbone.workload import (
     PHASE_TIMEOUT_S,
 )
+from shared.consumption import FetchedBatch
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
@@ -58,13 +59,15 @@ class TimedInbox(InboxConsumer):
         self.batches = 0
         self.done_at: float | None = None
 
-    async def _process_until_done(self, batch: dict[Any, list[Any]], stop: asyncio.Event) -> None:
-        await super()._process_until_done(batch, stop)
+    async def _process_until_done(self, batch: FetchedBatch, stop: asyncio.Event) -> bool:
+        if not await super()._process_until_done(batch, stop):
+            return False
         self.batches += 1
-        self.applied += sum(len(records) for records in batch.values())
+        self.applied += sum(len(records) for records in batch.records.values())
         if self.done_at is None and self.applied >= self.target:
             self.done_at = time.perf_counter()
             stop.set()
+        return True
 
     def assigned(self) -> bool:
         # Reads the private aiokafka consumer: the join happens inside the first getmany.

@@ -132,9 +132,12 @@ def broker_of_its_own(kind: str, home: Path) -> EmbeddedKafka | EmbeddedApacheKa
 
 
 TANSU_AFTER_RESTART = (
-    "on a loaded machine, after the PostgreSQL restart above, the restarted memory-only Tansu "
-    "answers the relay's re-publish with UnknownError for minutes (it passes alone); the "
-    "fresh-broker re-publish on Tansu is covered by tests/backbone/test_fresh_broker.py"
+    "the restarted memory-only Tansu 0.6.0 loses track of its own log: it answers the "
+    "relay's re-publish with UnknownError (its log shows AlreadyExists for batches at offsets "
+    "it hands out again), and ends with a high watermark below offsets it served and the "
+    "group committed (e.g. 176 < 188), so the partition waits for ever; the serial and the "
+    "pipelined inbox stall alike once the consumer is slowed (LEDGER_HANDLER_DELAY_MS=150). "
+    "The fresh-broker re-publish on Tansu is covered by tests/backbone/test_fresh_broker.py"
 )
 
 

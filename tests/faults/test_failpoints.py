@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.database]
 SCENARIOS = {
     failpoints.INBOX_AFTER_INSERT: Scenario(failpoints.INBOX_AFTER_INSERT, hits=(2, 3)),
     failpoints.INBOX_AFTER_COMMIT: Scenario(failpoints.INBOX_AFTER_COMMIT, hits=(2, 3)),
+    failpoints.INBOX_AFTER_DECODE_NEXT: Scenario(failpoints.INBOX_AFTER_DECODE_NEXT, hits=(2, 3)),
     failpoints.OUTBOX_AFTER_PUBLISH: Scenario(failpoints.OUTBOX_AFTER_PUBLISH, hits=(3, 4)),
     failpoints.INBOX_BETWEEN_SAVEPOINTS: Scenario(
         failpoints.INBOX_BETWEEN_SAVEPOINTS, hits=(60, 150), poison_every=250
