@@ -90,21 +90,28 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
     )
     queue = PostgresDeliveryQueue(ctx.db)
     rng = random.Random()
-    async with httpx.AsyncClient(timeout=settings.webhook_timeout_seconds) as client:
-        sender = StandardWebhookSender(client)
+    batch = settings.webhook_batch
+    # A client per worker, each holding at most a round's connections open: httpcore
+    # scans its whole pool for every request, so one large shared pool costs more to
+    # manage than the deliveries take.
+    limits = httpx.Limits(max_connections=batch, max_keepalive_connections=batch)
 
-        async def worker(n: int) -> None:
-            # Staggered and, idle, polling `workers` times less often each: together they
-            # poll as often as one worker would.
-            await asyncio.sleep(n * settings.webhook_poll_seconds)
+    async def worker(n: int) -> None:
+        # Staggered and, idle, polling `workers` times less often each: together they
+        # poll as often as one worker would.
+        await asyncio.sleep(n * settings.webhook_poll_seconds)
+        async with httpx.AsyncClient(
+            timeout=settings.webhook_timeout_seconds, limits=limits
+        ) as client:
+            sender = StandardWebhookSender(client)
             await supervised(
                 f"webhooks-{n}",
                 settings.webhook_poll_seconds * settings.webhook_workers,
                 stop,
-                lambda: deliver_due(queue, sender, policy, rng),
+                lambda: deliver_due(queue, sender, policy, rng, batch=batch),
             )
 
-        await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
+    await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
 
 
 definition = ServiceDefinition(

@@ -14,8 +14,9 @@ class MonitoringSettings(BaseSettings):
     missing_check_seconds: float = Field(default=300.0, gt=0)
     webhook_poll_seconds: float = Field(default=0.05, gt=0)
     webhook_workers: int = Field(
-        default=2, ge=1, le=64, description="Delivery rounds in flight at once (SKIP LOCKED)."
+        default=4, ge=1, le=64, description="Delivery rounds in flight at once (SKIP LOCKED)."
     )
+    webhook_batch: int = Field(default=16, ge=1, le=500, description="Deliveries per round.")
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     webhook_backoff_seconds: float = Field(default=1.0, gt=0)
     webhook_backoff_cap_seconds: float = Field(default=300.0, gt=0)
