@@ -62,7 +62,7 @@ class Cycle:
         return self.token(f"{provider_id}-user", Role.PROVIDER, provider_id=provider_id)
 
     async def __aenter__(self) -> Cycle:
-        for service in ("needs", "projects", "procurement", "monitoring"):
+        for service in ("needs", "projects", "procurement", "monitoring", "boards"):
             self.clients[service] = httpx.AsyncClient(base_url=self.url(service), timeout=30)
         return self
 

@@ -9,7 +9,10 @@ section 3):
    (sealed bids, close, evaluation, award, contract), and the project records both;
 4. the provider's return goes red;
 5. the alert reaches Easington's board (topic, signed webhook, SSE and API), and not
-   Derwentside's.
+   Derwentside's;
+6. each board's projection shows the story: Easington's board its need, project,
+   contract and alert; Derwentside's none of them; the JCU the whole pipeline; the
+   Executive Board the escalation-free scorecard and spend.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from shared.topics import (
     PROCUREMENT_EVENTS,
     PROJECTS_EVENTS,
 )
+from tests.e2e.boards_story import each_board_sees_its_part_of_the_story
 from tests.e2e.cycle import Cycle, sleep_until_past, trust_without_standstill
 from tests.e2e.platform import platform_up, service_ports
 from tests.monitoring.integration.support import (
@@ -81,9 +85,9 @@ async def the_cycle(cycle: Cycle) -> None:
         contract = await the_procurement_runs_to_a_contract(cycle, walk)
         await the_project_records_the_contract_and_completes(cycle, walk, contract)
         await the_red_return_alerts_only_its_board(cycle, contract)
-        # 6. Each board's projection shows the story: added with services/boards (issue
-        # "Board read side"), reading the boards' projections for Easington, Derwentside,
-        # the JCU and the Executive Board here.
+        await each_board_sees_its_part_of_the_story(
+            cycle, walk, contract, need["payload"]["need_id"]
+        )
 
 
 async def a_need_is_revealed(cycle: Cycle) -> dict[str, Any]:
@@ -295,32 +299,15 @@ async def the_red_return_alerts_only_its_board(cycle: Cycle, contract: dict[str,
 
 
 async def monitor(cycle: Cycle, contract: dict[str, Any]) -> None:
-    """Monitoring learns the contract. It does not consume ContractStarted on main yet
-    (that consumer is being added): until it does, the commissioner registers the
-    contract through monitoring's API, from the ContractStarted event."""
-    kpis = [
-        {
-            "id": k["kpi_id"],
-            "name": k["name"],
-            "polarity": k["polarity"],
-            "target": float(k["target"]),
-            "amber_tolerance": float(k["amber_tolerance"]),
-            "red_tolerance": float(k["red_tolerance"]),
-        }
-        for k in contract["kpis"]
-    ]
-    body = {
-        "contract_id": contract["contract_id"],
-        "title": contract["title"],
-        "provider_id": contract["provider_id"],
-        "level": "local",
-        "locality": LOCALITY,
-        "outcomes": contract["outcomes"],
-        "kpis": kpis,
-        "reporting_frequency": contract["reporting_frequency"],
-        "starts_on": contract["starts_on"],
-        "ends_on": contract["ends_on"],
-    }
-    officer = cycle.token("olive", Role.COMMISSIONING_OFFICER)
-    path = f"/monitoring/contracts/{contract['contract_id']}"
-    await cycle.call("monitoring", "PUT", path, officer, body)
+    """Monitoring learns the contract from procurement's ContractStarted, never by hand:
+    the locality's board sees it, with its KPI, and the other locality's does not."""
+    path = f"/monitoring/contracts/{contract['contract_id']}/versions"
+
+    async def known() -> bool:
+        answer = await cycle.clients["monitoring"].get(path, headers=cycle.board(LOCALITY))
+        return answer.status_code == 200
+
+    await cycle.until(known)
+    [version] = await cycle.call("monitoring", "GET", path, cycle.board(LOCALITY))
+    assert [k["id"] for k in version["kpis"]] == [KPI["kpi_id"]]
+    await cycle.call("monitoring", "GET", path, cycle.board(ELSEWHERE), expect=404)
