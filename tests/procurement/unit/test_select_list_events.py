@@ -6,12 +6,20 @@ from __future__ import annotations
 import pytest
 
 from services.procurement.application import providers
-from services.procurement.application.common import NotFound, ProcurementConfig
+from services.procurement.application.common import (
+    NotFound,
+    ProcurementConfig,
+    procurement_config,
+)
 from shared.contracts.procurement import SelectListChange, SelectListChanged
+from shared.trust import load_trust_config
 from tests.procurement.unit.fakes import FakeDatabase, fake_unit_of_work
-from tests.procurement.unit.test_use_cases import BOARD, NOW, Clock, config, qualified
+from tests.procurement.unit.test_use_cases import BOARD, NOW, Clock, qualified
 
-__all__ = ["config"]
+
+@pytest.fixture
+def config() -> ProcurementConfig:
+    return procurement_config(load_trust_config(), "ocds-unregistered")
 
 
 async def test_admitting_and_removing_a_provider_publish_the_boards_decision(
