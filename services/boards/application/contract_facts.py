@@ -12,6 +12,7 @@ from services.boards.domain.documents import Document, Kind
 from shared.contracts.monitoring import (
     AlertRaised,
     AlertStepRecorded,
+    Audience,
     MonitoredContract,
     PerformanceReturnAccepted,
 )
@@ -209,7 +210,14 @@ def alert_raised(p: AlertRaised) -> list[Fact]:
     }
     change = replace(Kind.ALERT, key, where, body, p.raised_at)
     said = f"Alert for the {p.audience.value.replace('_', ' ')}: {p.rule.value} ({p.period})"
-    return [Fact(Kind.ALERT, key, change, said)]
+    return [Fact(Kind.ALERT, key, change, said, told_to_locality(p.audience, p.locality))]
+
+
+def told_to_locality(audience: Audience, locality: str | None) -> tuple[str, ...]:
+    """The locality whose board's story tells of an alert: only a local board's own alerts.
+    Monitoring shows a local board member no alert raised for the JCU or the Executive Board,
+    even one about a contract in its locality (an escalation), so its story does not tell it."""
+    return (locality,) if locality and audience is Audience.LOCAL_BOARD else ()
 
 
 def alert_step(p: AlertStepRecorded) -> list[Fact]:
@@ -223,7 +231,7 @@ def alert_step(p: AlertStepRecorded) -> list[Fact]:
         review_on=text(p.review_on),
     )
     said = f"Alert on contract {p.contract_id}: {p.state.value.replace('_', ' ')}"
-    return [Fact(Kind.ALERT, key, change, said)]
+    return [Fact(Kind.ALERT, key, change, said, told_to_locality(p.audience, p.locality))]
 
 
 def select_list_changed(p: SelectListChanged) -> list[Fact]:

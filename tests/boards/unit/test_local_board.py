@@ -10,8 +10,9 @@ from services.boards.application.access import Forbidden, NotFound
 from services.boards.application.local_board import local_board, local_story
 from services.boards.domain.documents import Board, Kind
 from shared.auth import Role
+from shared.contracts import monitoring as mon
 from tests.boards import story
-from tests.boards.unit.conftest import LOCALITIES, caller
+from tests.boards.unit.conftest import LOCALITIES, caller, told
 from tests.boards.unit.fakes import FakeBoards
 
 EASINGTON = caller(Role.LOCAL_BOARD_MEMBER, locality=story.HOME)
@@ -93,3 +94,33 @@ async def test_trust_wide_roles_read_any_board_but_not_a_locality_the_trust_lack
     assert (await local_board(boards, jcu, story.AWAY, LOCALITIES)).locality == story.AWAY
     with pytest.raises(NotFound):
         await local_board(boards, jcu, "nowhere", LOCALITIES)
+
+
+async def test_an_escalation_about_a_local_contract_is_not_told_in_the_localitys_story() -> None:
+    """Monitoring raises an escalation for the Executive Board (and a JCU alert for a
+    specialist contract) carrying the contract's locality, and shows it to no local board
+    member; the local board's story must not tell it either, nor any step of it."""
+    escalation = story.alert(
+        story.uid("escalation-easington"), mon.Audience.EXECUTIVE_BOARD, story.HOME, story.CONTRACT
+    )
+    for_jcu = story.alert(story.uid("jcu-easington"), mon.Audience.JCU, story.HOME, story.CONTRACT)
+    step = mon.AlertStepRecorded(
+        alert_id=escalation.alert_id,
+        contract_id=escalation.contract_id,
+        audience=mon.Audience.EXECUTIVE_BOARD,
+        locality=story.HOME,
+        state=mon.AlertState.ACKNOWLEDGED,
+        by="chair",
+        recorded_at=story.at(400),
+    )
+    stream = [
+        story.envelope_of(payload, "monitoring", 900 + n, story.HOME)
+        for n, payload in enumerate([escalation, for_jcu, step])
+    ]
+    boards = await told(FakeBoards(), stream)
+
+    lines = await local_story(boards, EASINGTON, story.HOME, LOCALITIES)
+    view = await local_board(boards, EASINGTON, story.HOME, LOCALITIES)
+
+    assert lines == []
+    assert view.alerts == []
