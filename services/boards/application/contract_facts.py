@@ -105,6 +105,7 @@ def contract_started(p: ContractStarted) -> list[Fact]:
         "starts_on": p.starts_on.isoformat(),
         "ends_on": p.ends_on.isoformat(),
         "route": p.route.value,
+        "level": text(p.level),
         "status": "live",
         "terminated_on": None,
         "funding": [
