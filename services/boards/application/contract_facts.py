@@ -6,6 +6,7 @@ handbook, Activity Four)."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from services.boards.application.facts import Fact, merge, replace, text
 from services.boards.domain.documents import Document, Kind
@@ -93,13 +94,26 @@ def contract_awarded(p: ContractAwarded) -> list[Fact]:
     return [Fact(Kind.PROCUREMENT, key, change, f"Contract awarded to {p.provider_id}")]
 
 
+MONEY_LIMIT = Decimal(10) ** 12
+PENNY = Decimal("0.01")
+
+
+def money(value: Decimal, field: str) -> str:
+    """A sum as the platform's money (procurement's Money: pounds to the penny, under
+    £10^12). Any other refuses the event (the inbox dead-letters it with this reason), so no
+    board holds a figure its sums cannot add up."""
+    if not (abs(value) < MONEY_LIMIT and value == value.quantize(PENNY)):
+        raise ValueError(f"{field}: {value} is not an amount of money (pounds to the penny)")
+    return str(value)
+
+
 def contract_started(p: ContractStarted) -> list[Fact]:
     key = str(p.contract_id)
     body = {
         "procurement_id": str(p.procurement_id),
         "provider_id": p.provider_id,
         "title": p.title,
-        "value": str(p.value),
+        "value": money(p.value, "value"),
         "localities": list(p.localities),
         "outcomes": list(p.outcomes),
         "starts_on": p.starts_on.isoformat(),
@@ -111,8 +125,10 @@ def contract_started(p: ContractStarted) -> list[Fact]:
         "funding": [
             {
                 "fund_id": f.fund_id,
-                "amount": str(f.amount),
-                "partners": {k: str(v) for k, v in sorted(f.partners.items())},
+                "amount": money(f.amount, "funding.amount"),
+                "partners": {
+                    k: money(v, "funding.partners") for k, v in sorted(f.partners.items())
+                },
             }
             for f in p.funding
         ],
