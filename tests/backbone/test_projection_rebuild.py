@@ -199,6 +199,32 @@ async def test_a_rebuild_that_misses_an_event_the_live_projection_applied_change
     assert not await _schema_exists(rig.live, rig.live.schema + "_rebuild")
 
 
+async def test_a_rebuild_killed_mid_way_leaves_the_live_projection_and_the_next_starts_afresh(
+    rig: Rig,
+) -> None:
+    """A rebuild killed before its switch-over leaves its shadow schema behind, half full,
+    with inbox rows for events its tables never got; the live projection serves on, and the
+    next rebuild starts from nothing, so it neither skips those events nor doubles them."""
+    await produce(rig.source, rig.kafka, 60)
+    async with running(rig.relay(), rig.consumer()):
+        await eventually(lambda: _reaches(rig.applied, 60), 60)
+    expected = await rig.state()
+    shadow = f'"{rig.live.schema}_rebuild"'
+    async with rig.live.connect() as conn:  # what a SIGKILL mid-rebuild leaves behind
+        await conn.exec_driver_sql(f"CREATE SCHEMA {shadow}")
+        for table in ("tally_totals", "tally_story", "inbox"):
+            await conn.exec_driver_sql(f"CREATE TABLE {shadow}.{table} AS TABLE {table}")
+        await conn.exec_driver_sql(f"DELETE FROM {shadow}.tally_story")
+        await conn.exec_driver_sql(f"UPDATE {shadow}.tally_totals SET events = events + 1")
+    assert await rig.state() == expected
+
+    result = await rig.rebuild().run()
+
+    assert await rig.state() == expected
+    assert result.applied == 60
+    assert not await _schema_exists(rig.live, rig.live.schema + "_rebuild")
+
+
 async def test_status_shows_each_projections_lag_and_last_event(rig: Rig) -> None:
     trust = load_trust_config(None)
     await produce(rig.source, rig.kafka, 40)

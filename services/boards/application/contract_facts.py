@@ -6,12 +6,14 @@ handbook, Activity Four)."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from services.boards.application.facts import Fact, merge, replace, text
 from services.boards.domain.documents import Document, Kind
 from shared.contracts.monitoring import (
     AlertRaised,
     AlertStepRecorded,
+    Audience,
     MonitoredContract,
     PerformanceReturnAccepted,
 )
@@ -92,25 +94,41 @@ def contract_awarded(p: ContractAwarded) -> list[Fact]:
     return [Fact(Kind.PROCUREMENT, key, change, f"Contract awarded to {p.provider_id}")]
 
 
+MONEY_LIMIT = Decimal(10) ** 12
+PENNY = Decimal("0.01")
+
+
+def money(value: Decimal, field: str) -> str:
+    """A sum as the platform's money (procurement's Money: pounds to the penny, under
+    £10^12). Any other refuses the event (the inbox dead-letters it with this reason), so no
+    board holds a figure its sums cannot add up."""
+    if not (abs(value) < MONEY_LIMIT and value == value.quantize(PENNY)):
+        raise ValueError(f"{field}: {value} is not an amount of money (pounds to the penny)")
+    return str(value)
+
+
 def contract_started(p: ContractStarted) -> list[Fact]:
     key = str(p.contract_id)
     body = {
         "procurement_id": str(p.procurement_id),
         "provider_id": p.provider_id,
         "title": p.title,
-        "value": str(p.value),
+        "value": money(p.value, "value"),
         "localities": list(p.localities),
         "outcomes": list(p.outcomes),
         "starts_on": p.starts_on.isoformat(),
         "ends_on": p.ends_on.isoformat(),
         "route": p.route.value,
+        "level": text(p.level),
         "status": "live",
         "terminated_on": None,
         "funding": [
             {
                 "fund_id": f.fund_id,
-                "amount": str(f.amount),
-                "partners": {k: str(v) for k, v in sorted(f.partners.items())},
+                "amount": money(f.amount, "funding.amount"),
+                "partners": {
+                    k: money(v, "funding.partners") for k, v in sorted(f.partners.items())
+                },
             }
             for f in p.funding
         ],
@@ -209,7 +227,14 @@ def alert_raised(p: AlertRaised) -> list[Fact]:
     }
     change = replace(Kind.ALERT, key, where, body, p.raised_at)
     said = f"Alert for the {p.audience.value.replace('_', ' ')}: {p.rule.value} ({p.period})"
-    return [Fact(Kind.ALERT, key, change, said)]
+    return [Fact(Kind.ALERT, key, change, said, told_to_locality(p.audience, p.locality))]
+
+
+def told_to_locality(audience: Audience, locality: str | None) -> tuple[str, ...]:
+    """The locality whose board's story tells of an alert: only a local board's own alerts.
+    Monitoring shows a local board member no alert raised for the JCU or the Executive Board,
+    even one about a contract in its locality (an escalation), so its story does not tell it."""
+    return (locality,) if locality and audience is Audience.LOCAL_BOARD else ()
 
 
 def alert_step(p: AlertStepRecorded) -> list[Fact]:
@@ -223,7 +248,7 @@ def alert_step(p: AlertStepRecorded) -> list[Fact]:
         review_on=text(p.review_on),
     )
     said = f"Alert on contract {p.contract_id}: {p.state.value.replace('_', ' ')}"
-    return [Fact(Kind.ALERT, key, change, said)]
+    return [Fact(Kind.ALERT, key, change, said, told_to_locality(p.audience, p.locality))]
 
 
 def select_list_changed(p: SelectListChanged) -> list[Fact]:

@@ -8,6 +8,9 @@ HTTP API and the dashboards call these, never the tables.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from services.boards.application.access import require_local_board
 from services.boards.application.ports import BoardsUnitOfWork, ProjectionStore
 from services.boards.application.reading import (
@@ -28,6 +31,7 @@ from services.boards.domain.documents import Board, Kind
 from shared.auth import Principal
 
 RESOLVED = "resolved"
+LOCAL = "local"
 STORY_LIMIT = 50
 
 
@@ -77,9 +81,23 @@ async def local_story(
 
 
 async def contracts_of(store: ProjectionStore, locality: str | None) -> list[ContractView]:
+    """The contracts (of a locality, or all) with their latest RAG. A locality's board gets
+    the RAG of its local contracts only: the JCU monitors specialist and trust-wide ones
+    (Durham framework, section 3), as monitoring scopes them."""
     performance = {d.key: d for d in await store.documents(Kind.PERFORMANCE)}
-    return contract_views(
-        await store.documents(Kind.CONTRACT, locality),
-        await store.documents(Kind.MONITORED_CONTRACT, locality),
-        performance,
-    )
+    contracts = await store.documents(Kind.CONTRACT, locality)
+    monitored = await store.documents(Kind.MONITORED_CONTRACT, locality)
+    if locality is not None:
+        levels = {d.key: str(d.body.get("level") or LOCAL) for d in monitored}
+        levels |= {d.key: contract_level(d.body) for d in contracts}
+        performance = {k: d for k, d in performance.items() if levels.get(k) == LOCAL}
+    return contract_views(contracts, monitored, performance)
+
+
+def contract_level(body: Mapping[str, Any]) -> str:
+    """Procurement's level for the contract; for an event without one, monitoring's rule:
+    a contract in one locality is local, else trust-wide."""
+    level = body.get("level")
+    if level:
+        return str(level)
+    return LOCAL if len(body["localities"]) == 1 else "trust_wide"

@@ -7,11 +7,14 @@ from __future__ import annotations
 import pytest
 
 from services.boards.application.access import Forbidden, NotFound
+from services.boards.application.jcu import jcu_contracts
 from services.boards.application.local_board import local_board, local_story
 from services.boards.domain.documents import Board, Kind
 from shared.auth import Role
+from shared.contracts import monitoring as mon
+from shared.contracts import procurement
 from tests.boards import story
-from tests.boards.unit.conftest import LOCALITIES, caller
+from tests.boards.unit.conftest import LOCALITIES, caller, told
 from tests.boards.unit.fakes import FakeBoards
 
 EASINGTON = caller(Role.LOCAL_BOARD_MEMBER, locality=story.HOME)
@@ -93,3 +96,75 @@ async def test_trust_wide_roles_read_any_board_but_not_a_locality_the_trust_lack
     assert (await local_board(boards, jcu, story.AWAY, LOCALITIES)).locality == story.AWAY
     with pytest.raises(NotFound):
         await local_board(boards, jcu, "nowhere", LOCALITIES)
+
+
+async def test_an_escalation_about_a_local_contract_is_not_told_in_the_localitys_story() -> None:
+    """Monitoring raises an escalation for the Executive Board (and a JCU alert for a
+    specialist contract) carrying the contract's locality, and shows it to no local board
+    member; the local board's story must not tell it either, nor any step of it."""
+    escalation = story.alert(
+        story.uid("escalation-easington"), mon.Audience.EXECUTIVE_BOARD, story.HOME, story.CONTRACT
+    )
+    for_jcu = story.alert(story.uid("jcu-easington"), mon.Audience.JCU, story.HOME, story.CONTRACT)
+    step = mon.AlertStepRecorded(
+        alert_id=escalation.alert_id,
+        contract_id=escalation.contract_id,
+        audience=mon.Audience.EXECUTIVE_BOARD,
+        locality=story.HOME,
+        state=mon.AlertState.ACKNOWLEDGED,
+        by="chair",
+        recorded_at=story.at(400),
+    )
+    stream = [
+        story.envelope_of(payload, "monitoring", 900 + n, story.HOME)
+        for n, payload in enumerate([escalation, for_jcu, step])
+    ]
+    boards = await told(FakeBoards(), stream)
+
+    lines = await local_story(boards, EASINGTON, story.HOME, LOCALITIES)
+    view = await local_board(boards, EASINGTON, story.HOME, LOCALITIES)
+
+    assert lines == []
+    assert view.alerts == []
+
+
+async def test_a_local_board_sees_the_rag_of_its_local_contracts_only() -> None:
+    """Local boards monitor their locality's local contracts; the JCU monitors specialist
+    and trust-wide ones (Durham, section 3), and monitoring shows a local board member no
+    other contract's performance. A trust-wide contract delivered in the locality is listed
+    on its board, but its RAG is the JCU's to see."""
+    trust_wide = story.contract(story.uid("trust-wide"), story.HOME, 700).model_copy(
+        update={"localities": [story.HOME, story.AWAY], "title": "Trust-wide outreach"}
+    )
+    specialist = story.contract(story.uid("specialist"), story.HOME, 701).model_copy(
+        update={"level": procurement.ContractLevel.SPECIALIST, "title": "Specialist service"}
+    )
+    local = story.contract(story.uid("local"), story.HOME, 702)
+    returns = [
+        mon.PerformanceReturnAccepted(
+            contract_id=str(c.contract_id),
+            provider_id=c.provider_id,
+            period="2026-Q3",
+            revision=1,
+            results=[mon.KpiResult(kpi_id="seen-in-4-weeks", value=61.0, rag=mon.Rag.RED)],
+            contract_status=mon.Rag.RED,
+        )
+        for c in (trust_wide, specialist, local)
+    ]
+    stream = [
+        story.envelope_of(payload, "procurement", 800 + n)
+        for n, payload in enumerate([trust_wide, specialist, local])
+    ] + [story.envelope_of(r, "monitoring", 810 + n) for n, r in enumerate(returns)]
+    boards = await told(FakeBoards(), stream)
+
+    view = await local_board(boards, EASINGTON, story.HOME, LOCALITIES)
+    rated = {c.title: None if c.rag is None else c.rag.status for c in view.contracts}
+    jcu = caller(Role.JCU)
+    seen_by_jcu = {c.title: c.rag for c in await jcu_contracts(boards, jcu)}
+
+    assert rated == {
+        "Trust-wide outreach": None,
+        "Specialist service": None,
+        f"Teenage pregnancy outreach, {story.HOME}": "red",
+    }
+    assert all(rag is not None for rag in seen_by_jcu.values())

@@ -7,12 +7,16 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+import pytest
+
+from services.boards.application import executive
 from services.boards.domain.documents import Board, Kind
+from shared.auth import Role
 from shared.contracts.monitoring import KpiResult, PerformanceReturnAccepted, Rag
 from shared.contracts.procurement import BidReceived
 from tests.boards import story
 from tests.boards.story import envelope_of, events, project_changed
-from tests.boards.unit.conftest import told
+from tests.boards.unit.conftest import caller, told
 from tests.boards.unit.fakes import FakeBoards
 
 
@@ -103,3 +107,23 @@ async def test_each_board_keeps_only_its_kinds_of_fact() -> None:
     assert Kind.PRIORITY not in kinds[Board.LOCAL] and Kind.PRIORITY in kinds[Board.EXECUTIVE]
     assert Kind.PROCUREMENT not in kinds[Board.EXECUTIVE]
     assert Kind.SELF_EVALUATION in kinds[Board.EXECUTIVE]
+
+
+async def test_a_contract_whose_sums_are_not_money_is_refused_and_the_spend_still_adds_up() -> None:
+    """Money on the platform is pounds to the penny, under £10^12 (procurement's Money). A
+    contract event with a sum beyond that is refused by every board (the inbox dead-letters
+    it with the reason), so no board holds a figure it cannot add up: the Executive Board's
+    spend by partner would otherwise fail for every reader from then on."""
+    contract = story.contract(story.uid("huge"), story.HOME, 700)
+    huge_share = contract.funding[0].model_copy(update={"amount": Decimal("1E+30")})
+    for bad in (
+        contract.model_copy(update={"funding": [huge_share]}),
+        contract.model_copy(update={"value": Decimal("1E+30")}),
+        contract.model_copy(update={"value": Decimal("10.001")}),
+    ):
+        with pytest.raises(ValueError, match="not an amount of money"):
+            await told(FakeBoards(), [envelope_of(bad, "procurement", 1)])
+
+    boards = await told(FakeBoards(), [envelope_of(contract, "procurement", 1)])
+    spend = await executive.spend(boards, caller(Role.EXECUTIVE_BOARD))
+    assert sum(Decimal(v) for v in spend.by_partner.values()) == Decimal("120000.00")
