@@ -29,36 +29,36 @@ def repository(tmp_path: Path) -> Path:
 
 
 def test_a_new_service_gets_every_layer_a_frozen_migration_and_a_test(repository: Path) -> None:
-    written = scaffold(repository, "boards", "Boards read side")
+    written = scaffold(repository, "reviews", "Reviews")
 
     relative = {str(p.relative_to(repository)) for p in written}
     assert {
-        "services/boards/domain/__init__.py",
-        "services/boards/application/__init__.py",
-        "services/boards/adapters/tables.py",
-        "services/boards/adapters/migrations/0001_boards.py",
-        "services/boards/entrypoints/http.py",
-        "services/boards/service.py",
-        "tests/boards/test_service.py",
+        "services/reviews/domain/__init__.py",
+        "services/reviews/application/__init__.py",
+        "services/reviews/adapters/tables.py",
+        "services/reviews/adapters/migrations/0001_reviews.py",
+        "services/reviews/entrypoints/http.py",
+        "services/reviews/service.py",
+        "tests/reviews/test_service.py",
         "pyproject.toml",
     } <= relative
-    migration = (repository / "services/boards/adapters/migrations/0001_boards.py").read_text()
+    migration = (repository / "services/reviews/adapters/migrations/0001_reviews.py").read_text()
     assert 'depends_on = "backbone_0001"' in migration
     assert "import" not in migration
 
 
 def test_a_new_service_is_declared_once_with_the_next_free_port(repository: Path) -> None:
-    scaffold(repository, "boards")
+    scaffold(repository, "reviews")
 
     pyproject = (repository / "pyproject.toml").read_text()
     group = pyproject.split(f'[project.entry-points."{GROUP}"]')[1].split("\n\n")[0]
-    assert 'boards = "services.boards.service:definition"' in group
-    service = (repository / "services/boards/service.py").read_text()
+    assert 'reviews = "services.reviews.service:definition"' in group
+    service = (repository / "services/reviews/service.py").read_text()
     assert f"port={max(d.port for d in definitions()) + 1}," in service
 
 
 def test_the_generated_code_meets_the_projects_lint_rules(repository: Path) -> None:
-    written = [p for p in scaffold(repository, "boards") if p.suffix == ".py"]
+    written = [p for p in scaffold(repository, "reviews") if p.suffix == ".py"]
     for path in written:
         compile(path.read_text(), str(path), "exec")
     ruff = Path(sys.executable).parent / "ruff"
