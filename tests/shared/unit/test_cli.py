@@ -69,9 +69,9 @@ def test_the_topic_catalogue_lists_every_topic_with_its_dead_letter_topic() -> N
 
 
 def test_serve_refuses_an_unknown_service() -> None:
-    result = runner.invoke(app, ["serve", "outcomes"])
+    result = runner.invoke(app, ["serve", "billing"])
     assert result.exit_code == 2
-    assert "unknown service 'outcomes'" in result.output
+    assert "unknown service 'billing'" in result.output
 
 
 def test_a_development_token_longer_than_the_maximum_lifetime_is_refused() -> None:

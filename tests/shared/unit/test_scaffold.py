@@ -29,36 +29,36 @@ def repository(tmp_path: Path) -> Path:
 
 
 def test_a_new_service_gets_every_layer_a_frozen_migration_and_a_test(repository: Path) -> None:
-    written = scaffold(repository, "outcomes", "Outcomes read side")
+    written = scaffold(repository, "reviews", "Reviews")
 
     relative = {str(p.relative_to(repository)) for p in written}
     assert {
-        "services/outcomes/domain/__init__.py",
-        "services/outcomes/application/__init__.py",
-        "services/outcomes/adapters/tables.py",
-        "services/outcomes/adapters/migrations/0001_outcomes.py",
-        "services/outcomes/entrypoints/http.py",
-        "services/outcomes/service.py",
-        "tests/outcomes/test_service.py",
+        "services/reviews/domain/__init__.py",
+        "services/reviews/application/__init__.py",
+        "services/reviews/adapters/tables.py",
+        "services/reviews/adapters/migrations/0001_reviews.py",
+        "services/reviews/entrypoints/http.py",
+        "services/reviews/service.py",
+        "tests/reviews/test_service.py",
         "pyproject.toml",
     } <= relative
-    migration = (repository / "services/outcomes/adapters/migrations/0001_outcomes.py").read_text()
+    migration = (repository / "services/reviews/adapters/migrations/0001_reviews.py").read_text()
     assert 'depends_on = "backbone_0001"' in migration
     assert "import" not in migration
 
 
 def test_a_new_service_is_declared_once_with_the_next_free_port(repository: Path) -> None:
-    scaffold(repository, "outcomes")
+    scaffold(repository, "reviews")
 
     pyproject = (repository / "pyproject.toml").read_text()
     group = pyproject.split(f'[project.entry-points."{GROUP}"]')[1].split("\n\n")[0]
-    assert 'outcomes = "services.outcomes.service:definition"' in group
-    service = (repository / "services/outcomes/service.py").read_text()
+    assert 'reviews = "services.reviews.service:definition"' in group
+    service = (repository / "services/reviews/service.py").read_text()
     assert f"port={max(d.port for d in definitions()) + 1}," in service
 
 
 def test_the_generated_code_meets_the_projects_lint_rules(repository: Path) -> None:
-    written = [p for p in scaffold(repository, "outcomes") if p.suffix == ".py"]
+    written = [p for p in scaffold(repository, "reviews") if p.suffix == ".py"]
     for path in written:
         compile(path.read_text(), str(path), "exec")
     ruff = Path(sys.executable).parent / "ruff"
@@ -78,7 +78,7 @@ def test_a_taken_reserved_or_malformed_name_is_refused(repository: Path, name: s
 
 def test_the_command_refuses_a_folder_that_is_not_the_repository(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        app, ["new-service", "outcomes", "--root", str(tmp_path)], env={"COLUMNS": "400"}
+        app, ["new-service", "boards", "--root", str(tmp_path)], env={"COLUMNS": "400"}
     )
 
     assert result.exit_code == 2

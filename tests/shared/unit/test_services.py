@@ -36,11 +36,11 @@ def test_services_start_in_port_order_and_no_two_share_a_port() -> None:
 
 def test_an_unknown_service_is_refused_naming_the_known_ones() -> None:
     with pytest.raises(UnknownService) as refused:
-        definition("outcomes")
-    assert str(refused.value) == f"unknown service 'outcomes'; choose from {', '.join(declared())}"
-    result = CliRunner().invoke(app, ["serve", "outcomes"])
+        definition("billing")
+    assert str(refused.value) == f"unknown service 'billing'; choose from {', '.join(declared())}"
+    result = CliRunner().invoke(app, ["serve", "billing"])
     assert result.exit_code == 2
-    assert "unknown service 'outcomes'" in result.output
+    assert "unknown service 'billing'" in result.output
 
 
 def test_up_uses_each_services_own_port_the_one_serve_uses() -> None:
