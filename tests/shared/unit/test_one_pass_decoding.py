@@ -10,7 +10,7 @@ import pytest
 
 from shared.contracts import InvalidEvent, registry
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
-from shared.envelope import Event
+from shared.envelope import Envelope, Event
 
 
 def a_value() -> IndicatorValueSubmitted:
@@ -113,3 +113,16 @@ def test_every_registered_contract_has_a_typed_envelope_in_the_one_pass_union() 
 def test_the_envelope_still_carries_the_payload_as_data() -> None:
     event: Event[Any] = registry.decode(changed())
     assert event.envelope.payload == a_value().model_dump(mode="json")
+
+
+def test_a_decoded_envelope_is_a_plain_envelope_that_serialises_to_the_published_bytes() -> None:
+    published = registry.envelope(
+        a_value(), source="pct", subject="s", trust="durham", locality="easington"
+    )
+    event: Event[Any] = registry.decode(published.to_bytes())
+    assert type(event.envelope) is Envelope
+    assert event.envelope == published
+    assert event.envelope.to_bytes() == published.to_bytes()
+    assert event.envelope.model_copy(update={"subject": "t"}).subject == "t"
+    area = event.envelope.payload["area"]
+    assert type(area["kind"]) is str, "the payload as JSON data, not Python objects"
