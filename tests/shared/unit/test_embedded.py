@@ -68,10 +68,11 @@ def run_sql(server: EmbeddedPostgres, sql: str) -> str:
 def test_up_refuses_service_ports_already_in_use(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from shared.embedded import free_port
     from shared.stack import Stack
 
-    port = free_port()
+    # A base whose every service port is free (below the ephemeral range, where another
+    # process's connection may take the next port at any moment), then one of them taken.
+    port = free_service_ports()
     with socket.socket() as held:
         held.bind(("127.0.0.1", port))
         held.listen()
