@@ -29,6 +29,7 @@ from services.monitoring.entrypoints.consumers import (
 from services.monitoring.entrypoints.http import build_routers
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.settings import MonitoringSettings
+from shared.db import Database
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
 from shared.topics import PERFORMANCE_RETURNS, PROCUREMENT_EVENTS
@@ -88,7 +89,15 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
         settings.webhook_backoff_cap_seconds,
         settings.webhook_max_attempts,
     )
-    queue = PostgresDeliveryQueue(ctx.db)
+    # Its own connections, one per worker: on the request pool, each round's claim and
+    # acknowledgement queued behind the returns being accepted (which hold theirs while
+    # they wait for the feed lock), so deliveries fell ever further behind the alerts.
+    own = Database(
+        ctx.settings.database.database_url,
+        ctx.db.schema,
+        pool_size=(settings.webhook_workers + 1) // 2,  # its pools open up to twice this
+    )
+    queue = PostgresDeliveryQueue(own)
     rng = random.Random()
     batch = settings.webhook_batch
     # A client per worker, each holding at most a round's connections open: httpcore
@@ -111,7 +120,10 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
                 lambda: deliver_due(queue, sender, policy, rng, batch=batch),
             )
 
-    await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
+    try:
+        await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
+    finally:
+        await own.dispose()
 
 
 definition = ServiceDefinition(
