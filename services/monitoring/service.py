@@ -29,10 +29,12 @@ from services.monitoring.entrypoints.consumers import (
 from services.monitoring.entrypoints.http import build_routers
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.settings import MonitoringSettings
+from shared.contracts import registry
 from shared.db import Database
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
 from shared.topics import PERFORMANCE_RETURNS, PROCUREMENT_EVENTS
+from shared.unit_of_work import UnitOfWork
 
 
 def clock_of(ctx: ServiceContext) -> Clock:
@@ -47,13 +49,37 @@ def clock_of(ctx: ServiceContext) -> Clock:
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
     """The composition root of the HTTP side: routers over PostgreSQL units of work."""
+    # The live streams poll the feed on their own connections (closed by
+    # `close_stream_connections`): on the request pool every poll queued behind the
+    # returns being accepted, which hold theirs while they wait for the feed lock.
+    streams = Database(ctx.settings.database.database_url, ctx.db.schema, pool_size=2)
+    ctx.state["stream_database"] = streams
+
+    def stream_unit_of_work() -> UnitOfWork:
+        return UnitOfWork(
+            streams,
+            ctx.settings.kafka,
+            source=ctx.definition.name,
+            trust=ctx.trust.id,
+            events=registry,
+        )
+
     wiring = Wiring(
         ctx.trust,
         unit_of_work_factory(ctx.unit_of_work),
         clock_of(ctx),
         MonitoringSettings().stream_poll_seconds,
+        stream_unit_of_work=unit_of_work_factory(stream_unit_of_work),
     )
     return build_routers(wiring)
+
+
+async def close_stream_connections(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Closes the live streams' connections when the service stops."""
+    await stop.wait()
+    database = ctx.state.get("stream_database")
+    if isinstance(database, Database):
+        await database.dispose()
 
 
 def performance_returns(ctx: ServiceContext) -> BatchHandler:
@@ -152,5 +178,6 @@ definition = ServiceDefinition(
     background=lambda ctx: [
         ("missing-returns", functools.partial(missing_returns_clock, ctx)),
         ("webhooks", functools.partial(webhook_dispatcher, ctx)),
+        ("stream-connections", functools.partial(close_stream_connections, ctx)),
     ],
 )
