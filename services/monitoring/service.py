@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -131,17 +132,24 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
     # manage than the deliveries take.
     limits = httpx.Limits(max_connections=batch, max_keepalive_connections=batch)
 
+    poll = settings.webhook_poll_seconds
+    period = poll * settings.webhook_workers
+    origin = time.monotonic()
+
+    def until_turn(n: int) -> Callable[[], float]:
+        """Idle, worker n polls only in its own slot of each period: together the workers
+        poll as often as one would. (A fixed idle wait let their phases fall into step
+        after a busy round, so they polled together once a period.)"""
+        return lambda: period - ((time.monotonic() - origin - n * poll) % period)
+
     async def worker(n: int) -> None:
-        # Staggered and, idle, polling `workers` times less often each: together they
-        # poll as often as one worker would.
-        await asyncio.sleep(n * settings.webhook_poll_seconds)
         async with httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, limits=limits
         ) as client:
             sender = StandardWebhookSender(client)
             await supervised(
                 f"webhooks-{n}",
-                settings.webhook_poll_seconds * settings.webhook_workers,
+                until_turn(n),
                 stop,
                 lambda: deliver_due(queue, sender, policy, rng, batch=batch),
             )
