@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,12 @@ from services.monitoring.entrypoints.consumers import (
 from services.monitoring.entrypoints.http import build_routers
 from services.monitoring.entrypoints.http.deps import Wiring
 from services.monitoring.settings import MonitoringSettings
+from shared.contracts import registry
+from shared.db import Database
 from shared.inbox import BatchHandler
 from shared.runtime import ConsumerSpec, ServiceContext, ServiceDefinition
 from shared.topics import PERFORMANCE_RETURNS, PROCUREMENT_EVENTS
+from shared.unit_of_work import UnitOfWork
 
 
 def clock_of(ctx: ServiceContext) -> Clock:
@@ -46,13 +50,37 @@ def clock_of(ctx: ServiceContext) -> Clock:
 
 def routers(ctx: ServiceContext) -> Sequence[Any]:
     """The composition root of the HTTP side: routers over PostgreSQL units of work."""
+    # The live streams poll the feed on their own connections (closed by
+    # `close_stream_connections`): on the request pool every poll queued behind the
+    # returns being accepted, which hold theirs while they wait for the feed lock.
+    streams = Database(ctx.settings.database.database_url, ctx.db.schema, pool_size=2)
+    ctx.state["stream_database"] = streams
+
+    def stream_unit_of_work() -> UnitOfWork:
+        return UnitOfWork(
+            streams,
+            ctx.settings.kafka,
+            source=ctx.definition.name,
+            trust=ctx.trust.id,
+            events=registry,
+        )
+
     wiring = Wiring(
         ctx.trust,
         unit_of_work_factory(ctx.unit_of_work),
         clock_of(ctx),
         MonitoringSettings().stream_poll_seconds,
+        stream_unit_of_work=unit_of_work_factory(stream_unit_of_work),
     )
     return build_routers(wiring)
+
+
+async def close_stream_connections(ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Closes the live streams' connections when the service stops."""
+    await stop.wait()
+    database = ctx.state.get("stream_database")
+    if isinstance(database, Database):
+        await database.dispose()
 
 
 def performance_returns(ctx: ServiceContext) -> BatchHandler:
@@ -88,7 +116,15 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
         settings.webhook_backoff_cap_seconds,
         settings.webhook_max_attempts,
     )
-    queue = PostgresDeliveryQueue(ctx.db)
+    # Its own connections, one per worker: on the request pool, each round's claim and
+    # acknowledgement queued behind the returns being accepted (which hold theirs while
+    # they wait for the feed lock), so deliveries fell ever further behind the alerts.
+    own = Database(
+        ctx.settings.database.database_url,
+        ctx.db.schema,
+        pool_size=(settings.webhook_workers + 1) // 2,  # its pools open up to twice this
+    )
+    queue = PostgresDeliveryQueue(own)
     rng = random.Random()
     batch = settings.webhook_batch
     # A client per worker, each holding at most a round's connections open: httpcore
@@ -96,22 +132,32 @@ async def webhook_dispatcher(ctx: ServiceContext, stop: asyncio.Event) -> None:
     # manage than the deliveries take.
     limits = httpx.Limits(max_connections=batch, max_keepalive_connections=batch)
 
+    poll = settings.webhook_poll_seconds
+    period = poll * settings.webhook_workers
+    origin = time.monotonic()
+
+    def until_turn(n: int) -> Callable[[], float]:
+        """Idle, worker n polls only in its own slot of each period: together the workers
+        poll as often as one would. (A fixed idle wait let their phases fall into step
+        after a busy round, so they polled together once a period.)"""
+        return lambda: period - ((time.monotonic() - origin - n * poll) % period)
+
     async def worker(n: int) -> None:
-        # Staggered and, idle, polling `workers` times less often each: together they
-        # poll as often as one worker would.
-        await asyncio.sleep(n * settings.webhook_poll_seconds)
         async with httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, limits=limits
         ) as client:
             sender = StandardWebhookSender(client)
             await supervised(
                 f"webhooks-{n}",
-                settings.webhook_poll_seconds * settings.webhook_workers,
+                until_turn(n),
                 stop,
                 lambda: deliver_due(queue, sender, policy, rng, batch=batch),
             )
 
-    await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
+    try:
+        await asyncio.gather(*(worker(n) for n in range(settings.webhook_workers)))
+    finally:
+        await own.dispose()
 
 
 definition = ServiceDefinition(
@@ -140,5 +186,6 @@ definition = ServiceDefinition(
     background=lambda ctx: [
         ("missing-returns", functools.partial(missing_returns_clock, ctx)),
         ("webhooks", functools.partial(webhook_dispatcher, ctx)),
+        ("stream-connections", functools.partial(close_stream_connections, ctx)),
     ],
 )

@@ -38,7 +38,7 @@ from services.monitoring.application.ports import DeliveryQueue, StoreOutcome, W
 from shared.contracts.monitoring import PerformanceReturn
 from shared.db import Database
 from shared.failpoints import MONITORING_WEBHOOK_SENT, failpoint
-from shared.inbox import InboxConsumer
+from shared.inbox import Delivery, InboxConsumer
 from tests.backbone.ledger import MUTATION_ENV, WithoutDeduplication
 
 MUTATIONS = ("direct-delivery", "mark-before-send", "offsets-first", "no-dedup")
@@ -103,10 +103,12 @@ async def _deliver_marking_first(
 class OffsetsFirst(InboxConsumer):
     """Commits the batch's offsets, then applies it: a crash in between loses the batch."""
 
-    async def process(self, batch: dict[TopicPartition, list[Any]]) -> None:
+    async def process(
+        self, batch: dict[TopicPartition, list[Any]], deliveries: list[Delivery] | None = None
+    ) -> None:
         assert self._consumer is not None
         await self._consumer.commit({tp: r[-1].offset + 1 for tp, r in batch.items() if r})
-        await super().process(batch)
+        await super().process(batch, deliveries)
 
 
 def _no_dedup() -> None:

@@ -15,9 +15,14 @@ log = logging.getLogger(__name__)
 
 
 async def supervised(
-    name: str, every_seconds: float, stop: asyncio.Event, round_: Callable[[], Awaitable[int]]
+    name: str,
+    every_seconds: float | Callable[[], float],
+    stop: asyncio.Event,
+    round_: Callable[[], Awaitable[int]],
 ) -> None:
-    """Run `round_` until `stop`; waits `every_seconds` after a round that did nothing."""
+    """Run `round_` until `stop`; waits `every_seconds` (or as long as it says, when it is
+    a function) after a round that did nothing."""
+    wait = every_seconds if callable(every_seconds) else lambda: every_seconds
     while not stop.is_set():
         try:
             done = await round_()
@@ -27,4 +32,4 @@ async def supervised(
         if done:
             continue
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every_seconds)
+            await asyncio.wait_for(stop.wait(), wait())

@@ -15,3 +15,5 @@ class Wiring:
     unit_of_work: UnitOfWorkFactory
     clock: Clock
     stream_poll_seconds: float = 0.05
+    stream_unit_of_work: UnitOfWorkFactory | None = None
+    """Where the live streams read the feed; the request's units of work when None."""

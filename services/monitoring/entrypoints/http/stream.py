@@ -45,7 +45,7 @@ def build_router(wiring: Wiring) -> APIRouter:
         return EventSourceResponse(events(request, audiences, locality, last_event_id), ping=15)
 
     async def read(after: int, audiences: list[Audience], locality: str | None) -> list[FeedEntry]:
-        async with wiring.unit_of_work() as uow:
+        async with (wiring.stream_unit_of_work or wiring.unit_of_work)() as uow:
             return await uow.feed.after(after, audiences=audiences, locality=locality, limit=200)
 
     async def events(
