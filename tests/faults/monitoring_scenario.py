@@ -35,6 +35,7 @@ from shared.db import Database
 from shared.failpoints import ENV_VAR as FAILPOINT_ENV
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
+from shared.projections import group_lag
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.topics import PERFORMANCE_RETURNS
 from tests.backbone.ledger import MUTATION_ENV
@@ -255,7 +256,7 @@ async def run(
             await post_returns(client, service, auth["provider"], returns)
         else:
             await publish_returns(kafka, returns)
-        settled = await settle(db, service, receiver, scenario)
+        settled = await settle(db, service, receiver, scenario, kafka)
         verdict = await check(db, receiver, returns, service.kills, settled)
     await db.dispose()
     return verdict
@@ -320,10 +321,16 @@ async def publish_returns(kafka: KafkaSettings, returns: list[Any]) -> None:
 
 
 async def settle(
-    db: Database, service: MonitoringProcess, receiver: Receiver, scenario: Scenario
+    db: Database,
+    service: MonitoringProcess,
+    receiver: Receiver,
+    scenario: Scenario,
+    kafka: KafkaSettings,
 ) -> bool:
-    """Until every kill has happened, every return is held, and every alert's delivery is
-    done and arrived; restarting the service each time it is killed."""
+    """Until every kill has happened, every return is held, every alert's delivery is done
+    and arrived, and (returns by Kafka) the consumer has committed the whole topic, so a
+    batch redelivered after a kill has been applied again before the check; restarting the
+    service each time it is killed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + scenario.settle_timeout_s
     while loop.time() < deadline:
@@ -339,10 +346,19 @@ async def settle(
                 and undelivered == 0
                 and alerts
                 and alerts <= receiver.alert_ids()
+                and await consumed(scenario, kafka)
             ):
                 return True
         await asyncio.sleep(0.25)
     return False
+
+
+async def consumed(scenario: Scenario, kafka: KafkaSettings) -> bool:
+    if scenario.via != "kafka":
+        return True
+    group = f"{kafka.topic_prefix}monitoring.performance-returns"
+    lag, committed = await group_lag(kafka, group, [kafka.topic(PERFORMANCE_RETURNS.name)])
+    return committed and lag == 0
 
 
 async def alert_ids(db: Database) -> list[Any]:
