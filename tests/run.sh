@@ -45,6 +45,9 @@ fi
 
 echo "== broker-facing tests on Apache Kafka (KRaft, single node)"
 export PYTHON="$PY"
+# Every test makes its own prefixed topics (well over a thousand partitions by the end of
+# the pass, all kept: no deletion by age), which outgrows the script's 512 MB default heap.
+export KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms512m -Xmx2g}"
 eval "$(bash deploy/local/apache-kafka.sh start)"
 trap 'bash deploy/local/apache-kafka.sh stop >/dev/null 2>&1 || true' EXIT
 # Apache Kafka supports the idempotent producer (Tansu does not) and refuses session
