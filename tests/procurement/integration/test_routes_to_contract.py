@@ -113,7 +113,7 @@ async def test_under_50k_goes_to_the_select_list_and_ends_in_a_started_contract(
             service, pid, {"family-action": ("42000.00", 70), "home-start": ("40000.00", 80)}
         )
         contract = await start(service, pid, "parenting-pool", "40000.00")
-        events = await service.events(7)
+        events = await service.events(9)  # with the two SelectListChanged
 
     assert contract["provider_id"] == "home-start"  # 80 quality, lowest price
     started = of_type(events, "ContractStarted")[0]
