@@ -84,7 +84,12 @@ class Envelope(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Event(Generic[P]):
-    """A decoded event: its envelope and its typed payload."""
+    """A decoded event: its envelope and its typed payload.
+
+    Decoded in one pass (`EventRegistry.decode`), `envelope` is the type's typed envelope, a
+    subclass of `Envelope` whose `payload` is this same typed payload rather than JSON data;
+    it serialises to the same JSON. Read the body through `payload`, never
+    `envelope.payload`."""
 
     envelope: Envelope
     payload: P
