@@ -49,6 +49,7 @@ from shared.consumption import FetchedBatch, OffsetFence
 from shared.contracts.registry import EventRegistry, InvalidEvent, registry
 from shared.db import Database
 from shared.deliveries import (
+    INBOX_COPY_COLUMNS,
     INSERT_INBOX_ROWS,
     Delivery,
     conflicting_duplicate_reason,
@@ -56,6 +57,7 @@ from shared.deliveries import (
     error_class,
     impersonation_reason,
     inbox_columns,
+    inbox_records,
 )
 from shared.envelope import Event, header_value
 from shared.failpoints import (
@@ -93,6 +95,14 @@ DECODE_CHUNK = 20
 previous batch's transaction progress while this one decodes; every 250 gained nothing."""
 
 CONSUMER_BACKOFF = Backoff(initial_s=0.2, max_s=5.0, jitter_s=0.5)
+
+
+class ReceivedBefore(Exception):
+    """A batch taken to be new holds an event the inbox has already received."""
+
+
+InboxWrite = Callable[[UnitOfWork, list[Delivery]], Awaitable[list[Delivery]]]
+"""Writes a batch's inbox rows in the unit of work; returns the events not received before."""
 
 
 class TransientError(Exception):
@@ -386,22 +396,34 @@ class InboxConsumer:
         )
 
     async def _apply(self, unique: list[Delivery]) -> list[Delivery]:
-        """Apply the batch in one transaction; on a handler error, event by event."""
+        """Apply the batch in one transaction; on a handler error, event by event.
+
+        The batch is first taken to be new, as it nearly always is, and its inbox rows are
+        copied in; if any was received before, that transaction is rolled back and the
+        batch applied again with the statement that tells which were (`_record_in_inbox`)."""
         if not unique:
             return []
         try:
-            async with self._unit_of_work() as uow:
-                fresh = await self._record_in_inbox(uow, unique)
-                if fresh:
-                    await self.handler([d.event for d in fresh if d.event is not None], uow)
-                failpoint(INBOX_AFTER_INSERT)
-                await uow.commit()
-                return fresh
+            try:
+                return await self._apply_batch(unique, self._copy_into_inbox)
+            except ReceivedBefore:
+                return await self._apply_batch(unique, self._record_in_inbox)
         except Exception as exc:
             if is_transient(exc):
                 raise
             log.info("consumer %s: batch failed (%r); applying event by event", self.name, exc)
         return await self._apply_one_by_one(unique)
+
+    async def _apply_batch(self, unique: list[Delivery], record: InboxWrite) -> list[Delivery]:
+        """One transaction: the inbox rows (`record` returns the events not received
+        before), the handler's effects of those, then the commit."""
+        async with self._unit_of_work() as uow:
+            fresh = await record(uow, unique)
+            if fresh:
+                await self.handler([d.event for d in fresh if d.event is not None], uow)
+            failpoint(INBOX_AFTER_INSERT)
+            await uow.commit()
+            return fresh
 
     async def _apply_one_by_one(self, unique: list[Delivery]) -> list[Delivery]:
         """Each event in its own savepoint: its inbox row and its effects live or die
@@ -440,6 +462,20 @@ class InboxConsumer:
         return UnitOfWork(
             self.db, self.kafka, source=self.source, trust=self.trust, events=self.events
         )
+
+    async def _copy_into_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
+        """Copy the inbox rows of a batch taken to be new; all of it is then new.
+
+        Raises ReceivedBefore if the primary key refuses any row (an event received before,
+        or being received by a concurrent transaction that then commits): the COPY is
+        refused whole, and the transaction must be rolled back."""
+        try:
+            await uow.connection.copy_records_to_table(
+                "inbox", records=inbox_records(self.name, deliveries), columns=INBOX_COPY_COLUMNS
+            )
+        except asyncpg.UniqueViolationError:
+            raise ReceivedBefore from None
+        return [d for d in deliveries if d.event is not None]
 
     async def _record_in_inbox(self, uow: UnitOfWork, deliveries: list[Delivery]) -> list[Delivery]:
         """Insert inbox rows in one statement; return the deliveries not received before.
