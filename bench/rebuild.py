@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.infrastructure import Infra, infrastructure
 from bench.tally import AGENCY, TOPIC, apply_tally, definition, metadata
+from shared import event_loop
 from shared.cli_projections import EventsPerSecond, EventsRead
 from shared.contracts import registry
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
@@ -150,7 +151,7 @@ def main() -> None:
     args = parser.parse_args()
     with infrastructure() as infra:
         print("\n".join(infra.described))
-        asyncio.run(run(infra, args.events, args.partitions, args.keys, args.batch))
+        event_loop.run(run(infra, args.events, args.partitions, args.keys, args.batch))
 
 
 if __name__ == "__main__":

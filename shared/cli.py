@@ -61,6 +61,7 @@ def serve(
     from shared.runtime import create_app
 
     d = _definition(service)
+    # loop "auto" (the default) is uvloop, a runtime dependency (shared/event_loop.py).
     uvicorn.run(create_app(d), host=host, port=port or d.port, log_config=None, access_log=False)
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from shared import event_loop
 from shared.settings import PlatformSettings
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def projections_rebuild(
         raise typer.BadParameter(str(exc), param_hint="NAME") from None
     settings = PlatformSettings()
     try:
-        result = asyncio.run(_rebuild_with_progress(name, settings))
+        result = event_loop.run(_rebuild_with_progress(name, settings))
     except RebuildRefused as exc:
         typer.echo(f"rebuild of {name} stopped: {exc}", err=True)
         raise typer.Exit(1) from None
