@@ -47,6 +47,7 @@ def consumer(
         session_timeout_ms=settings.session_timeout_ms,
         heartbeat_interval_ms=settings.heartbeat_interval_ms,
         max_poll_records=settings.max_poll_records,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         max_partition_fetch_bytes=4 * 1_048_576,
         fetch_max_bytes=16 * 1_048_576,
         metadata_max_age_ms=5_000,
