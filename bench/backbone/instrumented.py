@@ -19,6 +19,7 @@ from bench.backbone.measure import (
 from bench.backbone.workload import (
     PHASE_TIMEOUT_S,
 )
+from shared import event_loop
 from shared.consumption import FetchedBatch
 from shared.inbox import InboxConsumer
 from shared.outbox import OutboxRelay
@@ -95,12 +96,17 @@ def relay_process(
     target: int,
     tracing: str,
     gc_freeze: bool,
+    loop: str = "uvloop",
 ) -> None:
     """Entry point of the relay process (the source service, apart from the sink's)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if tracing == "service":
         configure_tracing("bench-relay", "none")
-    asyncio.run(_relay_process(pipe, url, schema, kafka_fields, target, gc_freeze))
+    relay = _relay_process(pipe, url, schema, kafka_fields, target, gc_freeze)
+    if loop == "uvloop":
+        event_loop.run(relay)
+    else:
+        asyncio.run(relay)
 
 
 async def _relay_process(

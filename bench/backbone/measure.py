@@ -149,5 +149,14 @@ def batch_note(records: int, batches: int) -> str:
     return f"{batches:,} non-empty getmany batches, mean {mean:,.0f} records"
 
 
+def median_run(runs: list[Timed], what: str) -> Timed:
+    """The run with the median rate, noting every run's rate in the order they ran."""
+    chosen = sorted(runs, key=lambda t: t.per_s or 0.0)[len(runs) // 2]
+    if len(runs) > 1:
+        shown = ", ".join(fmt_rate(t.per_s) for t in runs)
+        chosen.notes.insert(0, f"median of {len(runs)} {what}, each a new group: {shown}")
+    return chosen
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a and b else None

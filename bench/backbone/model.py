@@ -17,10 +17,12 @@ class Config:
     keys: int
     per_tx: int
     raw_repeats: int
+    repeats: int
     relay: str  # "process" | "loop"
     tracing: str  # "service" | "off"
     gc_freeze: bool
     profile: bool
+    loop: str = "uvloop"  # "uvloop" | "asyncio"
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The peer: a FastStream batch subscriber doing the platform consumer's work on the same
-topic (the decode, the same `unnest ... ON CONFLICT` inbox insert and COPY of the batch in
-one transaction, NACK_ON_ERROR), so "platform / FastStream same work" compares frameworks,
-not workloads. FastStream is in the `bench` extra, never in the services' dependencies."""
+topic (the one-pass decode, the same inbox write: COPY of the batch's inbox rows, or the
+`unnest ... ON CONFLICT` statement when any was received before, and the COPY of the
+projection, in one transaction; NACK_ON_ERROR), so "platform / FastStream same work"
+compares frameworks, not workloads. FastStream is in the `bench` extra, never in the
+services' dependencies."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import asyncpg
 from faststream import AckPolicy, Context
 from faststream.kafka import KafkaBroker
 
-from bench.backbone.measure import Ticker, batch_note, fmt_rate, say, settle, wait_until
+from bench.backbone.measure import Ticker, Timed, batch_note, fmt_rate, say, settle, wait_until
 from bench.backbone.workload import (
     BENCH_TOPIC,
     PHASE_TIMEOUT_S,
@@ -23,7 +25,14 @@ from bench.backbone.workload import (
 )
 from shared.contracts.registry import registry
 from shared.db import plain_url
-from shared.deliveries import INSERT_INBOX_ROWS, Delivery, content_digest, inbox_columns
+from shared.deliveries import (
+    INBOX_COPY_COLUMNS,
+    INSERT_INBOX_ROWS,
+    Delivery,
+    content_digest,
+    inbox_columns,
+    inbox_records,
+)
 from shared.settings import KafkaSettings
 
 MESSAGE = Context("message")
@@ -33,11 +42,13 @@ MESSAGE = Context("message")
 class FastStreamPeer:
     """Counts records whose batch committed; `done_at` when `target` are in."""
 
-    def __init__(self, url: str, schema: str, kafka: KafkaSettings, topic: str, target: int):
+    def __init__(
+        self, url: str, schema: str, kafka: KafkaSettings, topic: str, target: int, attempt: int
+    ):
         self.url, self.schema, self.kafka = url, schema, kafka
         self.topic = topic
         self.target = target
-        self.name = f"{kafka.topic_prefix}faststream"
+        self.name = f"{kafka.topic_prefix}faststream{attempt}"
         self.applied = 0
         self.batches = 0
         self.first_batch_at: float | None = None
@@ -60,6 +71,7 @@ class FastStreamPeer:
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_records=self.kafka.max_poll_records,
+            fetch_max_wait_ms=self.kafka.fetch_max_wait_ms,
             session_timeout_ms=self.kafka.session_timeout_ms,
             heartbeat_interval_ms=self.kafka.heartbeat_interval_ms,
             max_partition_fetch_bytes=4 * 1_048_576,
@@ -82,32 +94,49 @@ class FastStreamPeer:
             event = registry.decode(record.value)
             deliveries.append(Delivery(record, event=event, digest=content_digest(record.value)))
         assert self._pool is not None
-        async with self._pool.acquire() as conn, conn.transaction():
-            seen = await conn.fetch(INSERT_INBOX_ROWS, self.name, *inbox_columns(deliveries))
-            received = {row[0] for row in seen}
-            await conn.copy_records_to_table(
-                "bench_projection",
-                records=[
-                    projection_row(d.event)
-                    for d in deliveries
-                    if d.event is not None and d.event.id not in received
-                ],
-                columns=PROJECTION_COLUMNS,
-            )
+        async with self._pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    await conn.copy_records_to_table(
+                        "inbox",
+                        records=inbox_records(self.name, deliveries),
+                        columns=INBOX_COPY_COLUMNS,
+                    )
+                    await self._project(conn, deliveries, received=set())
+            except asyncpg.UniqueViolationError:  # a redelivery: tell which were received
+                async with conn.transaction():
+                    cols = inbox_columns(deliveries)
+                    seen = await conn.fetch(INSERT_INBOX_ROWS, self.name, *cols)
+                    await self._project(conn, deliveries, received={row[0] for row in seen})
         self.batches += 1
         self.applied += len(records)
         if self.done_at is None and self.applied >= self.target:
             self.done_at = time.perf_counter()
             self.done.set()
 
+    async def _project(
+        self, conn: asyncpg.Connection, deliveries: list[Delivery], received: set[Any]
+    ) -> None:
+        await conn.copy_records_to_table(
+            "bench_projection",
+            records=[
+                projection_row(d.event)
+                for d in deliveries
+                if d.event is not None and d.event.id not in received
+            ],
+            columns=PROJECTION_COLUMNS,
+        )
 
-async def measure_peer(bench: Any, kafka: KafkaSettings) -> None:
+
+async def measure_peer(bench: Any, kafka: KafkaSettings, attempt: int) -> Timed:
     """The peer over the already published topic, a new group, timed from its first batch."""
-    cfg, res = bench.cfg, bench.results
-    say("[peer] FastStream batch subscriber, same work, over the published topic ...")
-    sink = await bench.migrated("peer", PROJECTION_DDL)
+    cfg, timed = bench.cfg, Timed()
+    say(f"[peer] FastStream #{attempt}: batch subscriber, same work, over the published topic ...")
+    sink = await bench.migrated(f"peer{attempt}", PROJECTION_DDL)
     await sink.dispose()
-    peer = FastStreamPeer(bench.url, sink.schema, kafka, kafka.topic(BENCH_TOPIC), cfg.events)
+    peer = FastStreamPeer(
+        bench.url, sink.schema, kafka, kafka.topic(BENCH_TOPIC), cfg.events, attempt
+    )
     stop = asyncio.Event()
     settle(cfg.gc_freeze)
     task = asyncio.create_task(peer.run(stop))
@@ -119,9 +148,10 @@ async def measure_peer(bench: Any, kafka: KafkaSettings) -> None:
         clock.start(at=peer.first_batch_at)
         with Ticker("applied", cfg.events, lambda: peer.applied):
             await wait_until(lambda: peer.done_at is not None, PHASE_TIMEOUT_S, "all applied")
-        clock.stop(res.faststream, cfg.events, wall_end=peer.done_at)
-        res.faststream.notes.append(batch_note(peer.applied, peer.batches))
+        clock.stop(timed, cfg.events, wall_end=peer.done_at)
+        timed.notes.append(batch_note(peer.applied, peer.batches))
     finally:
         stop.set()
         await task
-    say(f"[peer] FastStream same work: {fmt_rate(res.faststream.per_s)}/s")
+    say(f"[peer] FastStream #{attempt} same work: {fmt_rate(timed.per_s)}/s")
+    return timed

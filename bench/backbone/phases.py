@@ -25,6 +25,7 @@ from bench.backbone.measure import (
     batch_note,
     count_rows,
     fmt_rate,
+    median_run,
     say,
     settle,
     wait_until,
@@ -147,11 +148,7 @@ class Bench:
             timed = await self.raw_read(kafka, topic, attempt)
             runs.append(timed)
             say(f"[raw] read #{attempt}: {timed.count:,} at {fmt_rate(timed.per_s)}/s")
-        best = sorted(runs, key=lambda t: t.per_s or 0.0)[len(runs) // 2]
-        res.raw = best
-        if len(runs) > 1:
-            shown = ", ".join(fmt_rate(t.per_s) for t in runs)
-            best.notes.insert(0, f"median of {len(runs)} reads, each a new group: {shown}")
+        res.raw = median_run(runs, "reads")
 
     async def raw_read(self, kafka: KafkaSettings, topic: str, attempt: int) -> Timed:
         """One read of the whole raw topic by a new consumer group, doing no work."""
@@ -244,8 +241,7 @@ class Bench:
             await source.dispose()
             await sink.dispose()
         # The topic now holds N published events: a clean consumer-only and naive workload.
-        await self.consumer_only(kafka)
-        await measure_peer(self, kafka)
+        await self.consumer_and_peer(kafka)
         await self.naive(kafka)
 
     async def end_to_end(self, source: Database, sink: Database, kafka: KafkaSettings) -> None:
@@ -274,6 +270,7 @@ class Bench:
                         cfg.events,
                         cfg.tracing,
                         cfg.gc_freeze,
+                        cfg.loop,
                     ),
                     daemon=True,
                 )
@@ -341,12 +338,13 @@ class Bench:
                 child.join(5)
         return stats
 
-    async def consumer_only(self, kafka: KafkaSettings) -> None:
-        cfg, res = self.cfg, self.results
-        say("[pipeline] consumer only: a new group over the already published topic ...")
-        sink = await self.migrated("sink2", PROJECTION_DDL)
+    async def consumer_only(self, kafka: KafkaSettings, attempt: int) -> Timed:
+        """A new inbox group (and sink schema) reads the published topic, from assignment."""
+        cfg, res, timed = self.cfg, self.results, Timed()
+        say(f"[pipeline] consumer only #{attempt}: a new group over the published topic ...")
+        sink = await self.migrated(f"sink2_{attempt}", PROJECTION_DDL)
         stop = asyncio.Event()
-        inbox = self.inbox(sink, kafka, "consumer-only")
+        inbox = self.inbox(sink, kafka, f"consumer-only{attempt}")
         started = time.perf_counter()
         task = asyncio.create_task(inbox.run(stop))
         clock = self.clock("pipeline consumer only")
@@ -357,13 +355,29 @@ class Bench:
             res.consumer_join_s = clock.wall0 - started
             with Ticker("applied", cfg.events, lambda: inbox.applied):
                 await wait_until(lambda: inbox.done_at is not None, PHASE_TIMEOUT_S, "all applied")
-            clock.stop(res.consumer_only, cfg.events, wall_end=inbox.done_at)
-            res.consumer_only.notes.append(batch_note(inbox.applied, inbox.batches))
+            clock.stop(timed, cfg.events, wall_end=inbox.done_at)
+            timed.notes.append(batch_note(inbox.applied, inbox.batches))
         finally:
             stop.set()
             await task
             await sink.dispose()
-        say(f"[pipeline] consumer only: {fmt_rate(res.consumer_only.per_s)}/s")
+        say(f"[pipeline] consumer only #{attempt}: {fmt_rate(timed.per_s)}/s")
+        return timed
+
+    async def consumer_and_peer(self, kafka: KafkaSettings) -> None:
+        """Consumer only and the FastStream peer over the same published topic, --repeats
+        times each, alternating which goes first; the medians are reported."""
+        mine: list[Timed] = []
+        peers: list[Timed] = []
+        for attempt in range(1, self.cfg.repeats + 1):
+            if attempt % 2:
+                mine.append(await self.consumer_only(kafka, attempt))
+                peers.append(await measure_peer(self, kafka, attempt))
+            else:
+                peers.append(await measure_peer(self, kafka, attempt))
+                mine.append(await self.consumer_only(kafka, attempt))
+        self.results.consumer_only = median_run(mine, "reads")
+        self.results.faststream = median_run(peers, "reads")
 
     async def relay_only(self) -> None:
         cfg, res = self.cfg, self.results

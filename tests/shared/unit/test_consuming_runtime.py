@@ -1,5 +1,6 @@
-"""Every service process runs on uvloop: uvicorn picks it by itself when it is installed
-(a runtime dependency), and long-running commands and the benchmarks run on it too."""
+"""How every process consumes: on uvloop (uvicorn picks it by itself when it is installed
+(a runtime dependency), and so do long-running commands and the benchmarks), and with a
+short fetch wait."""
 
 from __future__ import annotations
 
@@ -27,3 +28,12 @@ def test_commands_run_on_uvloop_too() -> None:
 
     assert event_loop.run(kind()) == "uvloop"
     assert asyncio.run(kind()) == "asyncio"
+
+
+async def test_consumers_ask_the_broker_to_hold_an_empty_fetch_for_100_ms_not_500() -> None:
+    from shared.kafka import consumer
+    from shared.settings import KafkaSettings
+
+    assert consumer(KafkaSettings(), group_id="g")._fetch_max_wait_ms == 100
+    tuned = KafkaSettings(fetch_max_wait_ms=250)
+    assert consumer(tuned, group_id="g")._fetch_max_wait_ms == 250
