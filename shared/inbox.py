@@ -2,7 +2,9 @@
 
 Invariants protected here:
 - An event's effect and its inbox row (keyed by consumer and event id) commit in one
-  PostgreSQL transaction, so a redelivered event is a no-op.
+  PostgreSQL transaction, so a redelivered event is a no-op. A batch is first taken to be
+  new and its rows copied in; the primary key refuses the whole COPY if any was received
+  before, and the batch is then applied again with the statement that tells which.
 - Kafka offsets are committed only after that transaction commits (and after any dead
   letters are acknowledged): a crash at any point redelivers, never skips.
 - Bad input never stops a partition: a record that is not JSON, has an unknown type, fails
@@ -23,8 +25,8 @@ Invariants protected here:
   fault suite (tests/faults/) kills at.
 
 Records are read with aiokafka `getmany` rather than a FastStream subscriber: one
-transaction per batch, dead letters per record, and 1.67x FastStream's throughput doing
-the same work (docs/decisions/0001-inbox-reads-with-aiokafka.md).
+transaction per batch, dead letters per record, and about twice FastStream's throughput
+doing the same work (docs/decisions/0001-inbox-reads-with-aiokafka.md).
 """
 
 from __future__ import annotations
