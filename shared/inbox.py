@@ -37,7 +37,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -50,18 +49,18 @@ from prometheus_client import Counter
 from shared.consumption import FetchedBatch, OffsetFence
 from shared.contracts.registry import EventRegistry, InvalidEvent, registry
 from shared.db import Database
+from shared.dead_letters import send_dead_letters
 from shared.deliveries import (
     INBOX_COPY_COLUMNS,
     INSERT_INBOX_ROWS,
     Delivery,
     conflicting_duplicate_reason,
     content_digest,
-    error_class,
     impersonation_reason,
     inbox_columns,
     inbox_records,
 )
-from shared.envelope import Event, header_value
+from shared.envelope import Event
 from shared.failpoints import (
     INBOX_AFTER_COMMIT,
     INBOX_AFTER_DECODE_NEXT,
@@ -77,13 +76,12 @@ from shared.telemetry import (
     BATCH_SECONDS,
     CONSUMER_LAG,
     EVENTS_CONSUMED,
-    EVENTS_DEAD_LETTERED,
     EVENTS_DUPLICATE,
     context_from_headers,
     spans_exported,
     tracer,
 )
-from shared.topics import DLQ_SUFFIX, writer_agency
+from shared.topics import writer_agency
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -139,23 +137,6 @@ def _inc_per_topic(counter: Counter, consumer: str, topics: Sequence[str]) -> No
     """Add each topic's count to a per-(consumer, topic) counter in one increment."""
     for topic, count in collections.Counter(topics).items():
         counter.labels(consumer, topic).inc(count)
-
-
-def dead_letter_headers(
-    record: Any, reason: str, consumer: str, kind: str
-) -> list[tuple[str, bytes]]:
-    """The original headers plus why and where from."""
-    headers = [(k, v) for k, v in (record.headers or ()) if not k.startswith("dlq.")]
-    headers += [
-        ("dlq.reason", reason[:4000].encode()),
-        ("dlq.error_class", kind.encode()),
-        ("dlq.consumer", consumer.encode()),
-        ("dlq.origin.topic", record.topic.encode()),
-        ("dlq.origin.partition", str(record.partition).encode()),
-        ("dlq.origin.offset", str(record.offset).encode()),
-        ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
-    ]
-    return headers
 
 
 class InboxConsumer:
@@ -505,31 +486,6 @@ class InboxConsumer:
     async def _dead_letter(self, dead: list[Delivery]) -> None:
         """Send records to their dead-letter topics and wait for the broker's ack."""
         assert self._dlq is not None
-        futures = []
-        for d in dead:
-            record = d.record
-            reason = d.reason or "unknown"
-            kind = error_class(reason)
-            topic = record.topic if record.topic.endswith(DLQ_SUFFIX) else record.topic + DLQ_SUFFIX
-            value = record.value
-            if value is not None and len(value) > self.kafka.max_event_bytes:
-                value = value[: self.kafka.max_event_bytes]
-                reason += " (value truncated in the dead-letter topic)"
-            futures.append(
-                await self._dlq.send(
-                    topic,
-                    value=value,
-                    key=record.key,
-                    headers=dead_letter_headers(record, reason, self.name, kind),
-                )
-            )
-            EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()
-            log.warning(
-                "dead-lettered %s[%s]@%s: %s",
-                record.topic,
-                record.partition,
-                record.offset,
-                reason,
-                extra={"fields": {"event_id": header_value(record.headers, "ce_id")}},
-            )
-        await asyncio.gather(*futures)
+        await send_dead_letters(
+            self._dlq, dead, consumer=self.name, max_value_bytes=self.kafka.max_event_bytes
+        )

@@ -30,7 +30,7 @@ def parse(argv: Sequence[str] | None = None) -> Config:
             "(2) the platform pipeline outbox -> Kafka -> inbox: outbox write, end to end, "
             "relay only and consumer only; "
             "(3) the peer: a FastStream batch subscriber doing the consumer's work (decode, the "
-            "same inbox insert and COPY in one transaction, NACK_ON_ERROR; the bench extra); "
+            "same inbox write and COPY in one transaction, NACK_ON_ERROR; the bench extra); "
             "(4) a naive per-message consumer, one SQLModel transaction per event. "
             "Uses DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, else starts the embedded "
             "PostgreSQL and Tansu broker and stops them at the end. Prints a table of "
@@ -48,6 +48,41 @@ def parse(argv: Sequence[str] | None = None) -> Config:
     )
     parser.add_argument("--keys", type=int, default=1_000, help="distinct partition keys")
     parser.add_argument("--per-tx", type=int, default=5_000, help="events per outbox transaction")
+    _add_run_options(parser)
+    args = parser.parse_args(argv)
+    for name in (
+        "events",
+        "partitions",
+        "naive_sample",
+        "keys",
+        "per_tx",
+        "raw_repeats",
+        "repeats",
+    ):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return _config(args)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return Config(
+        events=args.events,
+        partitions=args.partitions,
+        naive_sample=args.naive_sample,
+        keys=args.keys,
+        per_tx=args.per_tx,
+        raw_repeats=args.raw_repeats,
+        repeats=args.repeats,
+        relay=args.relay,
+        tracing=args.tracing,
+        gc_freeze=args.gc_freeze,
+        profile=args.profile,
+        loop=args.loop,
+    )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How the phases run: repeats, the loop, the relay's place, tracing, GC, profiling."""
     parser.add_argument(
         "--raw-repeats", type=int, default=3, help="raw reads (new group each); median reported"
     )
@@ -88,32 +123,6 @@ def parse(argv: Sequence[str] | None = None) -> Config:
         action="store_true",
         help="cProfile each timed phase in this process and print the top functions "
         "(slows every phase)",
-    )
-    args = parser.parse_args(argv)
-    for name in (
-        "events",
-        "partitions",
-        "naive_sample",
-        "keys",
-        "per_tx",
-        "raw_repeats",
-        "repeats",
-    ):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    return Config(
-        events=args.events,
-        partitions=args.partitions,
-        naive_sample=args.naive_sample,
-        keys=args.keys,
-        per_tx=args.per_tx,
-        raw_repeats=args.raw_repeats,
-        repeats=args.repeats,
-        relay=args.relay,
-        tracing=args.tracing,
-        gc_freeze=args.gc_freeze,
-        profile=args.profile,
-        loop=args.loop,
     )
 
 

@@ -24,9 +24,9 @@ from shared.contracts.export import asyncapi as asyncapi_export
 from shared.contracts.export import readme
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.contracts.registry import Contract, EventRegistry, InvalidEvent
+from shared.dead_letters import dead_letter_headers
 from shared.deliveries import ERROR_CLASSES, error_class
 from shared.envelope import Envelope
-from shared.inbox import dead_letter_headers
 from shared.topics import CATALOGUE, DLQ_SUFFIX, INDICATOR_VALUES, NEEDS_EVENTS
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "schemas"
