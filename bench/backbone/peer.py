@@ -8,6 +8,7 @@ services' dependencies."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -34,6 +35,11 @@ from shared.deliveries import (
     inbox_records,
 )
 from shared.settings import KafkaSettings
+
+FASTSTREAM_LOG = logging.getLogger("bench.peer.faststream")
+"""FastStream's own log at WARNING: its per-batch "Received" and "Processed" lines stay out
+of the report (the platform's consumer logs nothing per batch either)."""
+FASTSTREAM_LOG.setLevel(logging.WARNING)
 
 MESSAGE = Context("message")
 """FastStream injects the batch's message: its raw records carry topic, partition, offset."""
@@ -63,7 +69,9 @@ class FastStreamPeer:
             max_size=2,
             server_settings={"search_path": self.schema},
         )
-        broker = KafkaBroker(self.kafka.bootstrap_servers, client_id="bench-faststream")
+        broker = KafkaBroker(
+            self.kafka.bootstrap_servers, client_id="bench-faststream", logger=FASTSTREAM_LOG
+        )
         broker.subscriber(
             self.topic,
             group_id=self.name,
