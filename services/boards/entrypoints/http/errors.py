@@ -8,37 +8,22 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
 
 from services.boards.application.access import Forbidden, NotFound, Refused
-
-
-class ProblemDetail(BaseModel):
-    field: str = Field(description="The field, header or parameter at fault.")
-    rule: str = Field(description="The rule it broke, in words.")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 503 answer: what was wrong, by field and rule."""
-
-    detail: ProblemDetail | list[ProblemDetail]
-
+from shared.error_shape import SIGNED_IN_MEANINGS, error_responses
 
 _MEANINGS = {
-    401: "No bearer token, or one that is invalid or expired (WWW-Authenticate says which).",
+    **SIGNED_IN_MEANINGS,
     403: "The token's roles or locality do not allow reading this board.",
     404: "The trust has no such locality.",
     422: "A parameter broke a rule.",
-    503: "The token's signing keys are unavailable; retry later.",
 }
 
 AUTHENTICATED = (401, 403, 422, 503)
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in sorted(set(codes))
-    }
+    return error_responses(_MEANINGS, codes)
 
 
 @contextmanager

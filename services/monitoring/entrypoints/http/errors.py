@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
 
 from services.monitoring.application.problems import (
     Conflict,
@@ -17,37 +16,23 @@ from services.monitoring.application.problems import (
     Refused,
     Unprocessable,
 )
-
-
-class ProblemDetail(BaseModel):
-    field: str = Field(description="The field, header or parameter at fault.")
-    rule: str = Field(description="The rule it broke, in words.")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 503 answer: what was wrong, by field and rule."""
-
-    detail: ProblemDetail | list[ProblemDetail]
-
+from shared.error_shape import SIGNED_IN_MEANINGS, error_responses
 
 _MEANINGS = {
-    401: "No bearer token, or one that is invalid or expired (WWW-Authenticate says which).",
+    **SIGNED_IN_MEANINGS,
     403: "The token's roles or scope (locality, provider) do not allow this.",
     404: "The contract or alert does not exist or is not visible to the caller.",
     409: "The revision was already received with other content, or the alert's state "
     "does not allow the step.",
     413: "An event this request would publish exceeds the broker's size limit.",
     422: "A parameter or the body broke a rule.",
-    503: "The token's signing keys are unavailable; retry later.",
 }
 
 AUTHENTICATED = (401, 403, 503)
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in sorted(set(codes))
-    }
+    return error_responses(_MEANINGS, codes)
 
 
 _STATUS: tuple[tuple[type[Refused], int], ...] = (

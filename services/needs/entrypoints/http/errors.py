@@ -9,33 +9,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import HTTPException, status
-from pydantic import BaseModel, Field
 
 from services.needs.application.queries import Forbidden, NotFound, Problem, Unprocessable
-
-
-class ProblemDetail(BaseModel):
-    """One thing wrong with a request."""
-
-    index: int | None = Field(default=None, description="The item of a batch, if any.")
-    field: str = Field(description="The field, header or parameter at fault.")
-    rule: str = Field(description="The rule it broke, in words.")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 503 answer: what was wrong, by field and rule."""
-
-    detail: ProblemDetail | list[ProblemDetail]
-
+from shared.error_shape import SIGNED_IN_MEANINGS, error_responses
 
 _MEANINGS = {
-    401: "No bearer token, or one that is invalid or expired (WWW-Authenticate says which).",
+    **SIGNED_IN_MEANINGS,
     403: "The token's roles or scope (locality, agency) do not allow this.",
     404: "The locality, indicator or assessment does not exist.",
     409: "A revision was already received with different figures.",
     413: "An event this request would publish exceeds the broker's size limit.",
     422: "A parameter or the body broke a rule (listed on every operation with inputs).",
-    503: "The token's signing keys are unavailable; retry later.",
 }
 
 SIGNED_IN = (401, 503)
@@ -48,9 +32,7 @@ AUTHENTICATED = (*SIGNED_IN, 403)
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` documenting the project's error shape for each status listed."""
-    return {
-        code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in sorted(set(codes))
-    }
+    return error_responses(_MEANINGS, codes)
 
 
 def _details(problems: Sequence[Problem]) -> Any:

@@ -8,27 +8,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
 
 from services.procurement.application.common import Problem
-
-
-class ProblemDetail(BaseModel):
-    field: str = Field(description="The field, header or parameter at fault.")
-    rule: str = Field(description="The rule it broke, in words.")
-
-
-class ErrorBody(BaseModel):
-    detail: ProblemDetail | list[dict[str, Any]]
-
+from shared.error_shape import SIGNED_IN_MEANINGS, error_responses
 
 _MEANINGS = {
-    401: "No bearer token, or one that is invalid or expired.",
+    **SIGNED_IN_MEANINGS,
     403: "The token's roles or scope (locality, provider) do not allow this.",
     404: "The procurement, provider, contract or fund does not exist or is not visible to you.",
     409: "The procurement's state forbids this now (e.g. bids sealed until close, late bid).",
     422: "A parameter or the body broke a rule.",
-    503: "The token's signing keys are unavailable; retry later.",
 }
 
 READ = (401, 403, 404, 422, 503)
@@ -36,7 +25,7 @@ WRITE = (*READ, 409)
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {c: {"model": ErrorBody, "description": _MEANINGS[c]} for c in sorted(set(codes))}
+    return error_responses(_MEANINGS, codes)
 
 
 @contextmanager

@@ -8,25 +8,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
 
 from services.projects.application.errors import Refused
 from services.projects.domain.project import StateConflict
-
-
-class ProblemDetail(BaseModel):
-    field: str = Field(description="The field, header or parameter at fault.")
-    rule: str = Field(description="The rule it broke, in words.")
-
-
-class ErrorBody(BaseModel):
-    """Every 4xx and 503 answer: what was wrong, by field and rule."""
-
-    detail: ProblemDetail | list[ProblemDetail]
-
+from shared.error_shape import SIGNED_IN_MEANINGS, error_responses
 
 _MEANINGS = {
-    401: "No bearer token, or one that is invalid or expired (WWW-Authenticate says which).",
+    **SIGNED_IN_MEANINGS,
     403: "The token's roles do not allow this (a gate names the bodies that decide it).",
     404: "No such project, or one outside the caller's locality.",
     409: "The project's state does not allow it (e.g. a gate for a stage it is not at).",
@@ -34,7 +22,6 @@ _MEANINGS = {
     413: "An event this request would publish exceeds the broker's size limit.",
     422: "The body broke a rule, or a gate lacks evidence: every problem is listed.",
     428: "If-Match is required: the version (ETag) the change was made against.",
-    503: "The token's signing keys are unavailable; retry later.",
 }
 
 SIGNED_IN = (401, 503)
@@ -42,9 +29,7 @@ AUTHENTICATED = (*SIGNED_IN, 403)
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in sorted(set(codes))
-    }
+    return error_responses(_MEANINGS, codes)
 
 
 @contextmanager
