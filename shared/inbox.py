@@ -133,6 +133,13 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
+async def _finished(batch: asyncio.Task[bool]) -> bool:
+    """A batch's outcome, waited for without passing a cancellation (the supervisor's last
+    resort at shutdown) into it: a batch is never stopped between its COPY and its commit."""
+    await asyncio.wait([batch])
+    return batch.result()
+
+
 def _inc_per_topic(counter: Counter, consumer: str, topics: Sequence[str]) -> None:
     """Add each topic's count to a per-(consumer, topic) counter in one increment."""
     for topic, count in collections.Counter(topics).items():
@@ -217,8 +224,8 @@ class InboxConsumer:
         transaction and offset commit are done, so both stay strictly in order. A failure
         of batch k is raised at the next poll, batch or not. If batch k was left
         uncommitted (stopped mid-retry), batch k+1 is dropped with it, unapplied, so its
-        offsets can never be committed over k's. On the way out (stop, a lost broker or a
-        defect) the batch in flight is finished, never abandoned."""
+        offsets can never be committed over k's. On the way out (stop, a lost broker, a
+        defect or a cancellation) the batch in flight is finished, never abandoned."""
         assert self._consumer is not None and self._fence is not None
         in_flight: asyncio.Task[bool] | None = None
         try:
@@ -231,7 +238,7 @@ class InboxConsumer:
                 batch = self._fence.fetched(records)
                 batch.deliveries = await self._decode_in_chunks(records)
                 failpoint(INBOX_AFTER_DECODE_NEXT)
-                if in_flight is not None and not await in_flight:
+                if in_flight is not None and not await _finished(in_flight):
                     return
                 in_flight = asyncio.create_task(self._process_until_done(batch, stop))
         except BaseException:
@@ -239,7 +246,7 @@ class InboxConsumer:
                 await asyncio.wait([in_flight])  # finished, never abandoned; its offsets
             raise  # are committed only if it was applied, so its error adds nothing here
         if in_flight is not None:
-            await in_flight
+            await _finished(in_flight)
 
     async def _decode_in_chunks(self, records: dict[TopicPartition, list[Any]]) -> list[Delivery]:
         """Decode a batch, yielding to the event loop every DECODE_CHUNK records so that the
@@ -352,14 +359,9 @@ class InboxConsumer:
         return list(first_seen.values())
 
     def _log_conflict(self, delivery: Delivery) -> None:
-        log.warning(
-            "consumer %s: %s (%s[%s]@%s)",
-            self.name,
-            delivery.reason,
-            delivery.record.topic,
-            delivery.record.partition,
-            delivery.record.offset,
-        )
+        r = delivery.record
+        where = f"{r.topic}[{r.partition}]@{r.offset}"
+        log.warning("consumer %s: %s (%s)", self.name, delivery.reason, where)
 
     def _start_span(self, delivery: Delivery) -> trace.Span:
         record = delivery.record
