@@ -23,6 +23,10 @@ ENV_VAR = "COMMISSIONING_FAILPOINT"
 
 INBOX_AFTER_INSERT = "inbox.after_insert_before_commit"
 """The batch's inbox rows and effects are written; the transaction is not committed."""
+INBOX_REDELIVERY_AFTER_INSERT = "inbox.redelivery_after_insert_before_commit"
+"""A batch holding an event received before: its COPY was refused and rolled back, and the
+statement's inbox rows and the new events' effects are written; the transaction is open."""
+
 INBOX_AFTER_COMMIT = "inbox.after_commit_before_offset_commit"
 """The batch is committed (and dead letters acknowledged); Kafka offsets are not."""
 INBOX_AFTER_DECODE_NEXT = "inbox.after_decode_before_previous_commit"
@@ -69,6 +73,7 @@ procurement's new state, the audit and ContractStarted not yet written; nothing 
 
 POINTS = (
     INBOX_AFTER_INSERT,
+    INBOX_REDELIVERY_AFTER_INSERT,
     INBOX_AFTER_COMMIT,
     INBOX_AFTER_DECODE_NEXT,
     INBOX_BETWEEN_SAVEPOINTS,

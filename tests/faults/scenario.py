@@ -84,10 +84,18 @@ class Scenario:
     mutation: str | None = None
     events: int = EVENTS
     settle_timeout_s: float = 90.0
+    then: tuple[str, int] | None = None
+    """A last kill at another point and hit, in the same process kind: e.g. inside the
+    redelivery that the kills before it cause."""
 
     @property
     def armed(self) -> str:
         return "relay" if self.failpoint.startswith("outbox.") else "consume"
+
+    @property
+    def kills(self) -> list[tuple[str, int]]:
+        """Each armed process's failpoint and hit, in order."""
+        return [(self.failpoint, hit) for hit in self.hits] + ([self.then] if self.then else [])
 
 
 async def run(
@@ -108,12 +116,12 @@ async def run(
     processes = [start(other, env)]
     kills = 0
     try:
-        for hit in scenario.hits:
-            armed = start(scenario.armed, {**env, FAILPOINT_ENV: f"{scenario.failpoint}@{hit}"})
+        for point, hit in scenario.kills:
+            armed = start(scenario.armed, {**env, FAILPOINT_ENV: f"{point}@{hit}"})
             processes.append(armed)
             code = await _exit_code(armed, 120)
             assert code == -signal.SIGKILL, (
-                f"{scenario.armed} was not killed at {scenario.failpoint}@{hit} (exit {code})"
+                f"{scenario.armed} was not killed at {point}@{hit} (exit {code})"
             )
             kills += 1
         processes.append(start(scenario.armed, env))

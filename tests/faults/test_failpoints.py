@@ -23,6 +23,13 @@ SCENARIOS = {
     failpoints.INBOX_AFTER_COMMIT: Scenario(failpoints.INBOX_AFTER_COMMIT, hits=(2, 3)),
     failpoints.INBOX_AFTER_DECODE_NEXT: Scenario(failpoints.INBOX_AFTER_DECODE_NEXT, hits=(2, 3)),
     failpoints.OUTBOX_AFTER_PUBLISH: Scenario(failpoints.OUTBOX_AFTER_PUBLISH, hits=(3, 4)),
+    # Killed after a commit, so the batch comes back: its COPY is refused, and the second
+    # kill falls in the statement path that then records it.
+    failpoints.INBOX_REDELIVERY_AFTER_INSERT: Scenario(
+        failpoints.INBOX_AFTER_COMMIT,
+        hits=(2,),
+        then=(failpoints.INBOX_REDELIVERY_AFTER_INSERT, 1),
+    ),
     failpoints.INBOX_BETWEEN_SAVEPOINTS: Scenario(
         failpoints.INBOX_BETWEEN_SAVEPOINTS, hits=(60, 150), poison_every=250
     ),
@@ -40,7 +47,7 @@ async def test_a_kill_at_the_failpoint_loses_nothing_and_applies_nothing_twice(
 ) -> None:
     verdict = await run(SCENARIOS[point], database_url, kafka, schemas, unique_schema, tmp_path)
     print(f"\n[fault] {point}: {verdict.summary()}")
-    assert verdict.kills == len(SCENARIOS[point].hits)
+    assert verdict.kills == len(SCENARIOS[point].kills)
     assert verdict.violations == []
 
 
