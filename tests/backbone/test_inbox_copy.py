@@ -5,15 +5,17 @@ which events are new. Records are fed to `InboxConsumer.process` as a fetch retu
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import asyncpg
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.structs import ConsumerRecord
 
 from shared.contracts import registry
-from shared.db import Database
+from shared.db import Database, plain_url
 from shared.deliveries import Delivery
 from shared.inbox import InboxConsumer
 from shared.settings import KafkaSettings
@@ -140,4 +142,48 @@ async def test_without_deduplication_the_same_batches_apply_the_redelivery_twice
     await redelivered_with_new_and_reused(inbox)
     counts = await applied_counts(sink)
     assert counts[1] == 2, "the check above can fail: the mutation applies event 1 twice"
+    await sink.dispose()
+
+
+async def another_consumer_receives(sink: Database, raw: bytes) -> asyncpg.Connection:
+    """Another instance of the consumer (a rebalance's new owner) inserts the event's inbox
+    row and holds its transaction open; the caller commits or rolls it back."""
+    event = registry.decode(raw)
+    other = await asyncpg.connect(plain_url(sink.url), server_settings={"search_path": sink.schema})
+    await other.execute("BEGIN")
+    await other.execute(
+        'INSERT INTO inbox (consumer, event_id, event_type, topic, partition, "offset") '
+        "VALUES ('ledger', $1, $2, $3, 0, 0)",
+        event.id,
+        event.type,
+        TOPIC,
+    )
+    return other
+
+
+@pytest.mark.parametrize("other_outcome", ["COMMIT", "ROLLBACK"])
+async def test_an_event_another_consumer_is_receiving_is_applied_by_exactly_one_of_them(
+    other_outcome: str,
+    database_url: str,
+    kafka: KafkaSettings,
+    schemas: list[str],
+    unique_schema: str,
+) -> None:
+    sink = await migrated(database_url, unique_schema, schemas, LEDGER_DDL)
+    inbox = watched(sink, kafka)
+    values = [value(n) for n in range(5)]
+    other = await another_consumer_receives(sink, values[2])
+    batch = asyncio.create_task(inbox.process(fetched(*values)))
+    await asyncio.sleep(0.5)
+    assert not batch.done(), "the COPY waits for the other transaction's row"
+    await other.execute(other_outcome)
+    await asyncio.wait_for(batch, 30)
+    await other.close()
+    counts = await applied_counts(sink)
+    if other_outcome == "COMMIT":  # the other consumer applied event 2: not applied here
+        assert (inbox.copies, inbox.statements) == (1, 1)
+        assert counts == {0: 1, 1: 1, 3: 1, 4: 1}
+    else:  # the other gave it up: this batch's COPY goes through, event 2 with it
+        assert (inbox.copies, inbox.statements) == (1, 0)
+        assert counts == {n: 1 for n in range(5)}
     await sink.dispose()
