@@ -5,15 +5,22 @@ short fetch wait."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import pytest
 import uvicorn
 import uvloop
+from typer.testing import CliRunner
 
-from shared import event_loop
+from shared import cli, event_loop
 
 
-def test_uvicorn_runs_a_service_on_uvloop() -> None:
-    factory = uvicorn.Config(app="shared.runtime:create_app").get_loop_factory()
+def test_serve_runs_a_service_on_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options, app=app))
+    result = CliRunner().invoke(cli.app, ["serve", "needs"])
+    assert result.exit_code == 0, result.output
+    factory = uvicorn.Config(**served).get_loop_factory()  # what uvicorn.run would use
     assert factory is not None
     loop = factory()
     try:
