@@ -18,6 +18,7 @@ from faststream.kafka import KafkaBroker
 
 from bench.backbone.measure import Ticker, Timed, batch_note, fmt_rate, say, settle, wait_until
 from bench.backbone.workload import (
+    BENCH_AGENCY,
     BENCH_TOPIC,
     PHASE_TIMEOUT_S,
     PROJECTION_COLUMNS,
@@ -93,14 +94,19 @@ class FastStreamPeer:
             await self._pool.close()
 
     async def handle(self, message: Any = MESSAGE) -> None:
-        """One batch: decode every record, then the inbox insert and COPY in one transaction."""
+        """One batch: decode every record, keep the first of each id from the topic's agency,
+        then the inbox write and the projection COPY in one transaction."""
         if self.first_batch_at is None:
             self.first_batch_at = time.perf_counter()
         records = message.raw_message
-        deliveries = []
+        first_of_each_id: dict[Any, Delivery] = {}
         for record in records:
             event = registry.decode(record.value)
-            deliveries.append(Delivery(record, event=event, digest=content_digest(record.value)))
+            if getattr(event.payload, "agency", None) != BENCH_AGENCY:
+                continue  # the inbox refuses a payload claiming another agency than its topic's
+            delivery = Delivery(record, event=event, digest=content_digest(record.value))
+            first_of_each_id.setdefault(event.id, delivery)  # as the inbox drops repeats
+        deliveries = list(first_of_each_id.values())
         assert self._pool is not None
         async with self._pool.acquire() as conn:
             try:
