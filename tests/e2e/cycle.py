@@ -88,11 +88,16 @@ class Cycle:
         return RunningProjects(cast(FastAPI, None), self.clients["projects"], PlatformSettings())
 
     async def publish(self, topic: str, values: list[bytes], key: bytes) -> None:
+        """One agency submission as one record batch, so the needs service reads it
+        together: a need's reason is fixed when it is first identified, and values read
+        one by one would identify it before its five-year trend is known."""
         producer = AIOKafkaProducer(bootstrap_servers=self.platform.bootstrap_servers)
         await producer.start()
         try:
+            batch = producer.create_batch()
             for value in values:
-                await producer.send_and_wait(topic, value, key=key)
+                assert batch.append(key=key, value=value, timestamp=None) is not None
+            await (await producer.send_batch(batch, topic, partition=0))
         finally:
             await producer.stop()
 
