@@ -11,7 +11,7 @@ PY=${PYTHON:-.venv/bin/python}
 echo "== static checks: ruff, mypy --strict"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
-"$PY" -m mypy shared services
+"$PY" -m mypy shared services tests bench
 
 echo "== the Helm chart: lint, render, kubeconform, policy; hadolint (deploy/helm/check.sh)"
 PYTHON="$PY" bash deploy/helm/check.sh

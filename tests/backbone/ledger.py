@@ -25,8 +25,9 @@ from typing import Any
 
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.db import Database
+from shared.deliveries import Delivery
 from shared.envelope import Event
-from shared.inbox import BatchHandler, Delivery, InboxConsumer
+from shared.inbox import BatchHandler, InboxConsumer
 from shared.outbox import OutboxRelay
 from shared.settings import KafkaSettings, RelaySettings
 from shared.topics import INDICATOR_VALUES

@@ -8,11 +8,14 @@ with the events committed to the outbox.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,7 +110,7 @@ async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twic
 
         # Kill the consumer mid-batch, twice.
         for fraction in (3, 2):
-            await eventually(lambda f=fraction: _at_least(applied, EVENTS // f), 120, 0.02)
+            await eventually(functools.partial(_at_least, applied, EVENTS // fraction), 120, 0.02)
             kill(consumer)
             consumer = start("consume", env)
             processes.append(consumer)
@@ -122,7 +125,7 @@ async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twic
             stop(process)
 
     async with sink.connect() as conn:
-        rows = (
+        rows: Sequence[tuple[Any, ...]] = (
             await conn.exec_driver_sql("SELECT event_id::text, applied_count FROM ledger_applied")
         ).all()
     applied_ids = {event_id: count for event_id, count in rows}
@@ -137,5 +140,5 @@ async def test_killing_relay_and_consumer_loses_nothing_and_applies_nothing_twic
     await sink.dispose()
 
 
-async def _at_least(probe, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _at_least(probe: Callable[[], Awaitable[int]], n: int) -> bool:
     return bool(await probe() >= n)

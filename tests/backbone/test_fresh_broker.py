@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -84,13 +86,10 @@ async def test_a_fresh_embedded_broker_gets_back_everything_consumers_have_not_a
         broker.stop()
 
     async with sink.connect() as conn:
-        rows = dict(
-            (
-                await conn.exec_driver_sql(
-                    "SELECT event_id::text, applied_count FROM ledger_applied"
-                )
-            ).all()
-        )
+        found: Sequence[tuple[Any, ...]] = (
+            await conn.exec_driver_sql("SELECT event_id::text, applied_count FROM ledger_applied")
+        ).all()
+    rows = dict(found)
     assert set(rows) == set(first) | set(second)
     assert set(rows.values()) == {1}
     async with sink.connect() as conn:

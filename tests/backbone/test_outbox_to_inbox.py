@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -51,7 +53,7 @@ async def test_committed_events_are_applied_exactly_once_in_key_order(
 async def assert_key_order(sink: Database) -> None:
     """Within a key, events were applied in the order they were committed."""
     async with sink.connect() as conn:
-        rows = (
+        rows: Sequence[tuple[Any, ...]] = (
             await conn.exec_driver_sql("SELECT subject, n FROM ledger_applied ORDER BY arrival")
         ).all()
     last: dict[str, int] = {}

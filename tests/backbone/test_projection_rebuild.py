@@ -5,7 +5,7 @@ rebuild is lost or applied twice (shared/rebuild.py explains why)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +65,7 @@ class Rig:
     async def applied(self) -> int:
         return await scalar(self.live, "SELECT count(DISTINCT event_id) FROM tally_story")
 
-    async def state(self) -> tuple[list[Any], list[Any]]:
+    async def state(self) -> tuple[Sequence[Any], Sequence[Any]]:
         """Totals per subject, and every story row without its arrival number."""
         async with self.live.connect() as conn:
             totals = (await conn.exec_driver_sql("SELECT * FROM tally_totals ORDER BY 1")).all()

@@ -13,9 +13,10 @@ import os
 import shutil
 import signal
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ async def applied_at_least(sink: Database, count: int) -> None:
 
 async def assert_each_applied_once(sink: Database, ids: list[str]) -> None:
     async with sink.connect() as conn:
-        rows = (
+        rows: Sequence[tuple[Any, ...]] = (
             await conn.exec_driver_sql("SELECT event_id, applied_count FROM ledger_applied")
         ).all()
     applied = {str(event_id): count for event_id, count in rows}

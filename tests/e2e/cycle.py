@@ -51,9 +51,19 @@ class Cycle:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.platform.port_base + SERVICES.index(service)}"
 
-    def token(self, subject: str, *roles: Role | str, **scope: str) -> dict[str, str]:
+    def token(
+        self,
+        subject: str,
+        *roles: Role | str,
+        locality: str | None = None,
+        provider_id: str | None = None,
+        agency: str | None = None,
+    ) -> dict[str, str]:
         auth = PlatformSettings().auth(TRUST)
-        return {"Authorization": f"Bearer {mint_token(auth, subject, roles, **scope)}"}
+        token = mint_token(
+            auth, subject, roles, locality=locality, provider_id=provider_id, agency=agency
+        )
+        return {"Authorization": f"Bearer {token}"}
 
     def board(self, locality: str) -> dict[str, str]:
         return self.token(f"{locality}-board", Role.LOCAL_BOARD_MEMBER, locality=locality)

@@ -188,7 +188,7 @@ async def the_procurement_runs_to_a_contract(cycle: Cycle, walk: Walk) -> dict[s
     await cycle.call("procurement", "POST", f"/procurements/{pid}/close", officer)
     await evaluate_and_award(cycle, pid, officer)
     today = date.today()
-    body = {
+    terms = {
         "kpis": [KPI],
         "reporting_frequency": "monthly",
         "starts_on": today.isoformat(),
@@ -196,7 +196,7 @@ async def the_procurement_runs_to_a_contract(cycle: Cycle, walk: Walk) -> dict[s
         "funding": [{"fund_id": "easington-parenting", "amount": "40000.00"}],
     }
     started = await cycle.call(
-        "procurement", "POST", f"/procurements/{pid}/contract", officer, body, 201
+        "procurement", "POST", f"/procurements/{pid}/contract", officer, terms, 201
     )
     assert started["provider_id"] == "home-start"  # best quality, lowest price
     event = await cycle.event(

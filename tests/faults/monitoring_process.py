@@ -37,8 +37,9 @@ from services.monitoring.application.delivery import RetryPolicy
 from services.monitoring.application.ports import DeliveryQueue, StoreOutcome, WebhookSender
 from shared.contracts.monitoring import PerformanceReturn
 from shared.db import Database
+from shared.deliveries import Delivery
 from shared.failpoints import MONITORING_WEBHOOK_SENT, failpoint
-from shared.inbox import Delivery, InboxConsumer
+from shared.inbox import InboxConsumer
 from tests.backbone.ledger import MUTATION_ENV, WithoutDeduplication
 
 MUTATIONS = ("direct-delivery", "mark-before-send", "offsets-first", "no-dedup")

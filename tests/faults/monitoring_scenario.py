@@ -19,7 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,13 +375,11 @@ async def check(
     await asyncio.sleep(1.0)  # let a stray re-delivery land before comparing
     alerts = {str(a) for a in await alert_ids(db)}
     async with db.connect() as conn:
-        held = {
-            (r[0], r[1])
-            for r in (
-                await conn.exec_driver_sql("SELECT contract_id, period FROM performance_return")
-            ).all()
-        }
-        accepted = (
+        returned: Sequence[tuple[Any, ...]] = (
+            await conn.exec_driver_sql("SELECT contract_id, period FROM performance_return")
+        ).all()
+        held = {(r[0], r[1]) for r in returned}
+        accepted: Sequence[tuple[Any, ...]] = (
             await conn.exec_driver_sql(
                 "SELECT subject, detail->>'period', count(*) FROM audit_entry "
                 "WHERE action = 'return accepted' GROUP BY 1, 2"

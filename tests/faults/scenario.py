@@ -16,8 +16,10 @@ import asyncio
 import os
 import signal
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -217,7 +219,7 @@ async def _check(
     caught_up: bool,
 ) -> Verdict:
     async with sink.connect() as conn:
-        rows = (
+        rows: Sequence[tuple[Any, ...]] = (
             await conn.exec_driver_sql(
                 "SELECT event_id::text, subject, n, applied_count FROM ledger_applied "
                 "ORDER BY arrival"
@@ -238,7 +240,7 @@ async def _check(
     )
     verdict.lost = [e for e in committed if e not in applied and e not in poison]
     verdict.doubled = {e: c for e, c in applied.items() if c != 1}
-    verdict.dead_and_applied = sorted(e for e in dead if e in applied)
+    verdict.dead_and_applied = sorted(e for e in dead if e is not None and e in applied)
     verdict.poison_missing = sorted(e for e in poison if e not in dead and e not in applied)
     last_n: dict[str, int] = {}
     for _, subject, n, _ in rows:

@@ -61,9 +61,19 @@ class ServiceUnderFault:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def token(self, subject: str, *roles: Role | str, **scope: str) -> dict[str, str]:
+    def token(
+        self,
+        subject: str,
+        *roles: Role | str,
+        locality: str | None = None,
+        provider_id: str | None = None,
+        agency: str | None = None,
+    ) -> dict[str, str]:
         auth = PlatformSettings().auth(TRUST)
-        return {"Authorization": f"Bearer {mint_token(auth, subject, roles, **scope)}"}
+        token = mint_token(
+            auth, subject, roles, locality=locality, provider_id=provider_id, agency=agency
+        )
+        return {"Authorization": f"Bearer {token}"}
 
     async def prepare(self) -> None:
         await upgrade(self.database_url, self.schema, definition(self.name).migrations)

@@ -42,7 +42,8 @@ class RunningBoards:
     async def tell(self, held_back: Sequence[uuid.UUID] = ()) -> list[tuple[str, Event[Any]]]:
         """Publishes the test story but the alerts held back (returned, to publish later),
         and waits until every board has projected it."""
-        now, later = [], []
+        now: list[tuple[str, Event[Any]]] = []
+        later: list[tuple[str, Event[Any]]] = []
         for topic, event in story.cycle():
             alert_id = getattr(event.payload, "alert_id", None)
             (later if alert_id in held_back else now).append((topic, event))

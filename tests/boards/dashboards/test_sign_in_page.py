@@ -9,7 +9,7 @@ from services.boards.entrypoints.pages.rendering import sign_in_page
 
 
 def test_without_its_script_the_sign_in_form_posts_and_never_puts_the_token_in_a_url() -> None:
-    body = sign_in_page(None).body.decode()
+    body = bytes(sign_in_page(None).body).decode()
     [form] = re.findall(r"<form\b[^>]*\baction=\"[^\"]*\"[^>]*>", body)  # not the script's comment
     method = re.search(r'\bmethod="([^"]*)"', form)
 

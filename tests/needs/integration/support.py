@@ -39,8 +39,17 @@ class RunningNeeds:
     def kafka(self) -> KafkaSettings:
         return self.settings.kafka
 
-    def token(self, *roles: Role | str, **scope: str) -> dict[str, str]:
-        token = mint_token(self.settings.auth(TRUST), "tester", roles, **scope)
+    def token(
+        self,
+        *roles: Role | str,
+        locality: str | None = None,
+        provider_id: str | None = None,
+        agency: str | None = None,
+    ) -> dict[str, str]:
+        auth = self.settings.auth(TRUST)
+        token = mint_token(
+            auth, "tester", roles, locality=locality, provider_id=provider_id, agency=agency
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def inbound_topic(self, agency: str) -> str:

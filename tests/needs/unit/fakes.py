@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from services.needs.application.ports import (
     Area,
     NeedsUnitOfWork,
+    ReleaseRepository,
     RevisionConflict,
     RevisionsConflict,
     StoredRelease,
@@ -224,7 +225,7 @@ class FakeNeedsUnitOfWork:
         self.values = FakeValues(self.working)
         self.needs = FakeNeeds(self.working)
         self.assessments = FakeAssessments(self.working)
-        self.releases = FakeReleases(self.working)
+        self.releases: ReleaseRepository = FakeReleases(self.working)
         self.staged: list[Published] = []
 
     def publish(

@@ -13,6 +13,7 @@ from services.needs.domain.analysis import (
     IndicatorData,
     NeedReason,
     NeedTransition,
+    SeriesAssessment,
     affected_series,
     assess_series,
     consecutive_worsening,
@@ -73,7 +74,7 @@ def assess(
     bk: str = "",
     kind: AreaKind = AreaKind.LOCALITY,
     settings: AnalysisSettings = SETTINGS,
-):  # type: ignore[no-untyped-def]
+) -> SeriesAssessment:
     result = assess_series(IndicatorData(CONCEPTIONS, values), kind, code, bk, settings)
     assert result is not None
     return result

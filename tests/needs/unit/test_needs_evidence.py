@@ -50,7 +50,8 @@ def value(
     bk: str = "",
     figure: float | None = None,
 ) -> ReportedValue:
-    breakdown = (tuple(bk.split("=")),) if bk else ()
+    name, _, level = bk.partition("=")
+    breakdown = ((name, level),) if bk else ()
     return ReportedValue(
         indicator.id,
         "x",
@@ -60,7 +61,7 @@ def value(
         breakdown,
         count,
         denominator,
-        figure,  # type: ignore[arg-type]
+        figure,
     )
 
 
@@ -88,7 +89,7 @@ def null_trust(indicator: Indicator, rng: np.random.Generator, truth: float) -> 
                 )
                 overall = [overall[0] + count, overall[1] + population]
                 totals[bk] = [totals[bk][0] + count, totals[bk][1] + population]
-            values.append(value(indicator, AreaKind.LOCALITY, code, year, *overall))
+            values.append(value(indicator, AreaKind.LOCALITY, code, year, overall[0], overall[1]))
             totals[""] = [totals[""][0] + overall[0], totals[""][1] + overall[1]]
         for bk, (count, population) in totals.items():
             values.append(

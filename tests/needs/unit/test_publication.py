@@ -65,7 +65,7 @@ def test_groups_are_protected_against_their_area_total() -> None:
     assert disclosed[("locality", "easington", "looked_after=no")].hidden
     overall = published(
         data.at(AreaKind.LOCALITY, "easington", "", "2024"),
-        NEET,  # type: ignore[arg-type]
+        NEET,
         disclosed[("locality", "easington", "")],
         NHS_DIGITAL,
     )
@@ -77,7 +77,7 @@ def test_a_statistic_built_from_a_hidden_count_is_withheld() -> None:
     data, disclosed = table(values)
     figures = published(
         data.at(AreaKind.LOCALITY, "easington", "", "2024"),
-        NEET,  # type: ignore[arg-type]
+        NEET,
         disclosed[("locality", "easington", "")],
         NHS_DIGITAL,
     )

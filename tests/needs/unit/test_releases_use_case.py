@@ -9,7 +9,7 @@ difference a reader takes is exact.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -19,7 +19,7 @@ import pytest
 from services.needs.application import queries
 from services.needs.application.config import NeedsConfig
 from services.needs.application.ingest import Incoming, check_batch, ingest
-from services.needs.application.ports import StoredRelease, UnitOfWorkFactory
+from services.needs.application.ports import NeedsUnitOfWork, StoredRelease, UnitOfWorkFactory
 from services.needs.application.queries import Filters
 from services.needs.application.releases import restored, stored
 from services.needs.domain.analysis import IndicatorData
@@ -102,12 +102,12 @@ class ForgetfulReleases:
 
 def forgetful(db: FakeDatabase) -> UnitOfWorkFactory:
     @asynccontextmanager
-    async def open_unit_of_work():  # type: ignore[no-untyped-def]
+    async def open_unit_of_work() -> AsyncIterator[NeedsUnitOfWork]:
         uow = FakeNeedsUnitOfWork(db)
-        uow.releases = ForgetfulReleases()  # type: ignore[assignment]
+        uow.releases = ForgetfulReleases()
         yield uow
 
-    return open_unit_of_work  # type: ignore[return-value]
+    return open_unit_of_work
 
 
 async def test_without_the_record_of_earlier_releases_trust_minus_v1_localities_gives_3(

@@ -51,8 +51,18 @@ class RunningProcurement:
     database_url: str
     schema: str
 
-    def token(self, subject: str, *roles: Role | str, **scope: str) -> dict[str, str]:
-        token = mint_token(self.settings.auth(TRUST), subject, roles, **scope)
+    def token(
+        self,
+        subject: str,
+        *roles: Role | str,
+        locality: str | None = None,
+        provider_id: str | None = None,
+        agency: str | None = None,
+    ) -> dict[str, str]:
+        auth = self.settings.auth(TRUST)
+        token = mint_token(
+            auth, subject, roles, locality=locality, provider_id=provider_id, agency=agency
+        )
         return {"Authorization": f"Bearer {token}"}
 
     @property

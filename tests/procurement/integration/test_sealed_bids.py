@@ -42,7 +42,7 @@ async def everything_stored(service: RunningProcurement) -> str:
     tables = await service.rows(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1", service.schema
     )
-    dump = []
+    dump: list[str] = []
     for table in tables:
         rows = await service.rows(f'SELECT t::text AS row FROM "{table["table_name"]}" t')
         dump.extend(r["row"] for r in rows)

@@ -252,7 +252,7 @@ class FakeUnitOfWork:
         locality: str | None = None,
         caused_by: Envelope | None = None,
     ) -> Envelope:
-        registry.contract(payload.__event_type__)  # only registered contracts
+        registry.contract(registry.type_of(payload))  # only registered contracts
         self.working.published.append(payload)
         self.working.causes.append(caused_by)
         return registry.envelope(payload, source="procurement", subject=subject, trust="t")
@@ -267,4 +267,4 @@ def fake_unit_of_work(db: FakeDatabase) -> UnitOfWorkFactory:
     async def open_unit_of_work() -> AsyncIterator[FakeUnitOfWork]:
         yield FakeUnitOfWork(db)
 
-    return open_unit_of_work  # type: ignore[return-value]
+    return open_unit_of_work

@@ -77,7 +77,9 @@ class TestProviderEligibility:
         assert e.eligible and e.reason() == "eligible"
 
     def test_a_missing_standard_makes_a_provider_ineligible(self) -> None:
-        held = {s: date(2028, 1, 1) for s in QualityStandard if s is not QualityStandard.WORKFORCE}
+        held: dict[QualityStandard, date] = {
+            s: date(2028, 1, 1) for s in QualityStandard if s is not QualityStandard.WORKFORCE
+        }
         e = provider(held).eligibility(date(2027, 3, 1), 60)
         assert not e.eligible and e.missing == (QualityStandard.WORKFORCE,)
         assert "no evidence for workforce" in e.reason()

@@ -100,6 +100,7 @@ def test_a_spine_chart_puts_better_to_the_right_whatever_the_polarity() -> None:
     assert low_is_good.x(SMOKING.value) < low_is_good.x(SMOKING.benchmark) == 100
     high_is_good = Scale.of(READINESS, 0, 200)
     assert high_is_good.x(READINESS.value) > high_is_good.x(READINESS.benchmark)
+    assert SMOKING.highest is not None and SMOKING.lowest is not None
     assert 0 <= low_is_good.x(SMOKING.highest) <= low_is_good.x(SMOKING.lowest) <= 200
 
 

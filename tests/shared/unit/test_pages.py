@@ -27,7 +27,7 @@ def sha256(text: str) -> str:
 
 def test_the_policy_allows_exactly_the_inlined_style_and_script() -> None:
     response = pages().response("page.html", {"title": "T", "words": "w"}, script="live-feed.js")
-    body = response.body.decode()
+    body = bytes(response.body).decode()
     policy = response.headers["content-security-policy"]
     (style,) = re.findall(r"<style>(.*?)</style>", body, re.DOTALL)
     (script,) = re.findall(r"<script>(.*?)</script>", body, re.DOTALL)
@@ -40,7 +40,7 @@ def test_the_policy_allows_exactly_the_inlined_style_and_script() -> None:
 def test_a_page_without_a_script_allows_none() -> None:
     response = pages().response("page.html", {"title": "T", "words": "w"})
     assert "script-src 'none'" in response.headers["content-security-policy"]
-    assert "<script>" not in response.body.decode()
+    assert "<script>" not in bytes(response.body).decode()
 
 
 def test_every_page_has_language_skip_link_landmarks_and_one_heading() -> None:

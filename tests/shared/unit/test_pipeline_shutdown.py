@@ -48,7 +48,7 @@ class SlowBatches(InboxConsumer):
             source="test",
             trust="test",
         )
-        self._consumer = TwoBatches()  # type: ignore[assignment]
+        self._consumer = TwoBatches()
         self._fence = Fence()  # type: ignore[assignment]
         self.started = asyncio.Event()
         self.release = asyncio.Event()
