@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 import httpx
 import yaml
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
-from shared.auth import Role, mint_token
+from shared.auth import Role
 from shared.settings import KafkaSettings, PlatformSettings
 from shared.trust import DEFAULTS_RESOURCE
 from tests.backbone.support import eventually, read_records
 from tests.e2e.platform import SERVICES, Platform
 from tests.projects.integration.support import RunningProjects
+from tests.tokens import TokenScope, bearer
 
 TRUST = "county-durham"
 
@@ -52,18 +53,9 @@ class Cycle:
         return f"http://127.0.0.1:{self.platform.port_base + SERVICES.index(service)}"
 
     def token(
-        self,
-        subject: str,
-        *roles: Role | str,
-        locality: str | None = None,
-        provider_id: str | None = None,
-        agency: str | None = None,
+        self, subject: str, *roles: Role | str, **scope: Unpack[TokenScope]
     ) -> dict[str, str]:
-        auth = PlatformSettings().auth(TRUST)
-        token = mint_token(
-            auth, subject, roles, locality=locality, provider_id=provider_id, agency=agency
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(PlatformSettings().auth(TRUST), subject, roles, **scope)
 
     def board(self, locality: str) -> dict[str, str]:
         return self.token(f"{locality}-board", Role.LOCAL_BOARD_MEMBER, locality=locality)

@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 
-from shared.auth import Role, mint_token
+from shared.auth import Role
 from shared.contracts.registry import registry
 from shared.embedded import port_is_free
 from shared.failpoints import ENV_VAR as FAILPOINT_ENV
@@ -33,6 +33,7 @@ from shared.settings import KafkaSettings, PlatformSettings
 from tests.backbone.support import read_records
 from tests.backbone.test_crash_recovery import ROOT, print_log_tails, stop
 from tests.faults.serve import MUTATION_ENV
+from tests.tokens import TokenScope, bearer
 
 TRUST = "county-durham"
 
@@ -62,18 +63,9 @@ class ServiceUnderFault:
         return f"http://127.0.0.1:{self.port}"
 
     def token(
-        self,
-        subject: str,
-        *roles: Role | str,
-        locality: str | None = None,
-        provider_id: str | None = None,
-        agency: str | None = None,
+        self, subject: str, *roles: Role | str, **scope: Unpack[TokenScope]
     ) -> dict[str, str]:
-        auth = PlatformSettings().auth(TRUST)
-        token = mint_token(
-            auth, subject, roles, locality=locality, provider_id=provider_id, agency=agency
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(PlatformSettings().auth(TRUST), subject, roles, **scope)
 
     async def prepare(self) -> None:
         await upgrade(self.database_url, self.schema, definition(self.name).migrations)

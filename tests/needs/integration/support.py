@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from services.needs.application.ingest import subject_of
 from services.needs.service import definition
-from shared.auth import Role, mint_token
+from shared.auth import Role
 from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.contracts.registry import registry
 from shared.kafka import ensure_topics
@@ -23,6 +23,7 @@ from shared.runtime import create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.topics import INDICATOR_VALUES, NEEDS_EVENTS
 from tests.backbone.support import eventually, read_records
+from tests.tokens import TokenScope, bearer
 
 TRUST = "county-durham"
 NHS = "nhs-county-durham"
@@ -39,18 +40,8 @@ class RunningNeeds:
     def kafka(self) -> KafkaSettings:
         return self.settings.kafka
 
-    def token(
-        self,
-        *roles: Role | str,
-        locality: str | None = None,
-        provider_id: str | None = None,
-        agency: str | None = None,
-    ) -> dict[str, str]:
-        auth = self.settings.auth(TRUST)
-        token = mint_token(
-            auth, "tester", roles, locality=locality, provider_id=provider_id, agency=agency
-        )
-        return {"Authorization": f"Bearer {token}"}
+    def token(self, *roles: Role | str, **scope: Unpack[TokenScope]) -> dict[str, str]:
+        return bearer(self.settings.auth(TRUST), "tester", roles, **scope)
 
     def inbound_topic(self, agency: str) -> str:
         """The agency's own inbound topic (the only one its Kafka principal may write)."""

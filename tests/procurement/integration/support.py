@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import asyncpg
 import httpx
@@ -17,13 +17,14 @@ from fastapi import FastAPI
 
 from services.procurement.domain.providers import QualityStandard
 from services.procurement.service import definition
-from shared.auth import Role, mint_token
+from shared.auth import Role
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade
 from shared.runtime import create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.topics import PROCUREMENT_EVENTS
 from tests.backbone.support import read_records
+from tests.tokens import TokenScope, bearer
 
 TRUST = "county-durham"
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -52,18 +53,9 @@ class RunningProcurement:
     schema: str
 
     def token(
-        self,
-        subject: str,
-        *roles: Role | str,
-        locality: str | None = None,
-        provider_id: str | None = None,
-        agency: str | None = None,
+        self, subject: str, *roles: Role | str, **scope: Unpack[TokenScope]
     ) -> dict[str, str]:
-        auth = self.settings.auth(TRUST)
-        token = mint_token(
-            auth, subject, roles, locality=locality, provider_id=provider_id, agency=agency
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(self.settings.auth(TRUST), subject, roles, **scope)
 
     @property
     def officer(self) -> dict[str, str]:
