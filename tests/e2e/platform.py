@@ -5,7 +5,6 @@ running; plain HTTP against its services."""
 from __future__ import annotations
 
 import os
-import random
 import re
 import signal
 import subprocess
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import psutil
 
-from shared.embedded import port_is_free
 from shared.services import names
 
 SERVICES = names()
@@ -33,16 +31,6 @@ class Platform:
     port_base: int
     database_url: str
     bootstrap_servers: str
-
-
-def service_ports() -> int:
-    """A base for four consecutive free ports below Linux's ephemeral range (32768+), where
-    the ports `up` picks for PostgreSQL and the broker cannot land on them."""
-    for _ in range(200):
-        base = random.randrange(20_000, 32_000, 10)
-        if all(port_is_free(base + i) for i in range(len(SERVICES))):
-            return base
-    raise RuntimeError("no four consecutive free ports between 20000 and 32000")
 
 
 def start_up(

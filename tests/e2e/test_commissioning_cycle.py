@@ -37,7 +37,7 @@ from shared.topics import (
 )
 from tests.e2e.boards_story import each_board_sees_its_part_of_the_story
 from tests.e2e.cycle import Cycle, sleep_until_past, trust_without_standstill
-from tests.e2e.platform import platform_up, service_ports
+from tests.e2e.platform import platform_up
 from tests.monitoring.integration.support import (
     Receiver,
     Stream,
@@ -47,6 +47,7 @@ from tests.monitoring.integration.support import (
     served,
 )
 from tests.needs.integration.support import NHS, record, value
+from tests.ports import service_ports
 from tests.projects.integration.test_lifecycle import JCU, LEAD, Walk, start, walk_plan
 
 pytestmark = pytest.mark.e2e

@@ -25,10 +25,10 @@ from tests.e2e.platform import (
     Platform,
     get,
     platform_up,
-    service_ports,
     start_up,
     wait_until_up,
 )
+from tests.ports import service_ports
 
 pytestmark = pytest.mark.e2e
 

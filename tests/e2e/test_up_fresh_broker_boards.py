@@ -25,7 +25,8 @@ from shared.services import definitions
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.trust import load_trust_config
 from tests.boards.story import cycle
-from tests.e2e.platform import Platform, platform_up, service_ports
+from tests.e2e.platform import Platform, platform_up
+from tests.ports import service_ports
 
 pytestmark = pytest.mark.e2e
 

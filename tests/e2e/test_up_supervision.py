@@ -25,7 +25,8 @@ from shared.contracts.needs import Area, AreaKind, IndicatorValueSubmitted
 from shared.embedded import EmbeddedPostgres
 from shared.envelope import Envelope
 from shared.topics import INDICATOR_VALUES
-from tests.e2e.platform import Platform, platform_up, service_ports
+from tests.e2e.platform import Platform, platform_up
+from tests.ports import service_ports
 
 pytestmark = pytest.mark.e2e
 

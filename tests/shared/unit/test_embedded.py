@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from shared.embedded import EmbeddedPostgres, alive, stop_leftover_server
+from tests.ports import service_ports
 
 
 def test_a_stale_postmaster_pid_is_cleared(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_up_refuses_service_ports_already_in_use(
 
     # A base whose every service port is free (below the ephemeral range, where another
     # process's connection may take the next port at any moment), then one of them taken.
-    port = free_service_ports()
+    port = service_ports()
     with socket.socket() as held:
         held.bind(("127.0.0.1", port))
         held.listen()
@@ -87,17 +88,7 @@ def test_up_refuses_a_data_dir_another_live_up_is_using(
     from shared.stack import Stack
 
     (tmp_path / "up.pid").write_text(str(os.getppid()))  # a live process that is not us
-    assert Stack(data_dir=tmp_path, port_base=free_service_ports()).run() == 1
+    assert Stack(data_dir=tmp_path, port_base=service_ports()).run() == 1
     assert f"another commissioning up (pid {os.getppid()}) is running" in capsys.readouterr().out
     assert not (tmp_path / "postgres").exists(), "nothing may be started"
     assert (tmp_path / "up.pid").read_text() == str(os.getppid()), "its lock is left alone"
-
-
-def free_service_ports() -> int:
-    from shared.embedded import port_is_free
-    from shared.services import names
-
-    for base in range(24_000, 32_000, 10):
-        if all(port_is_free(base + i) for i in range(len(names()))):
-            return base
-    raise RuntimeError("no free service ports")
