@@ -1,13 +1,13 @@
-"""Helpers for backbone tests: schemas, polling, background tasks."""
+"""Helpers for backbone tests: schemas, polling, background tasks, publishing."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shared.db import Database
 from shared.migrations import upgrade
@@ -71,3 +71,19 @@ async def read_records(
     finally:
         await consumer.stop()
     return records
+
+
+async def publish_in_one_batch(
+    bootstrap_servers: str, topic: str, values: Iterable[bytes], key: bytes
+) -> None:
+    """Publish record values as one record batch on partition 0, so a consumer reads them
+    in one fetch, as it reads an agency system's submission."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers)
+    await producer.start()
+    try:
+        batch = producer.create_batch()
+        for value in values:
+            assert batch.append(key=key, value=value, timestamp=None) is not None, "batch full"
+        await (await producer.send_batch(batch, topic, partition=0))
+    finally:
+        await producer.stop()

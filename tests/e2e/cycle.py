@@ -13,13 +13,12 @@ from typing import Any, Unpack, cast
 
 import httpx
 import yaml
-from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from shared.auth import Role
 from shared.settings import KafkaSettings, PlatformSettings
 from shared.trust import DEFAULTS_RESOURCE
-from tests.backbone.support import eventually, read_records
+from tests.backbone.support import eventually, publish_in_one_batch, read_records
 from tests.e2e.platform import SERVICES, Platform
 from tests.projects.integration.support import RunningProjects
 from tests.tokens import TokenScope, bearer
@@ -93,15 +92,7 @@ class Cycle:
         """One agency submission as one record batch, so the needs service reads it
         together: a need's reason is fixed when it is first identified, and values read
         one by one would identify it before its five-year trend is known."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.platform.bootstrap_servers)
-        await producer.start()
-        try:
-            batch = producer.create_batch()
-            for value in values:
-                assert batch.append(key=key, value=value, timestamp=None) is not None
-            await (await producer.send_batch(batch, topic, partition=0))
-        finally:
-            await producer.stop()
+        await publish_in_one_batch(self.platform.bootstrap_servers, topic, values, key)
 
     async def events(self, topic: str) -> list[dict[str, Any]]:
         """Every event on a topic so far, read from the start without a group."""

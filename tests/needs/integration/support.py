@@ -22,7 +22,7 @@ from shared.migrations import upgrade
 from shared.runtime import create_app
 from shared.settings import DatabaseSettings, KafkaSettings, PlatformSettings
 from shared.topics import INDICATOR_VALUES, NEEDS_EVENTS
-from tests.backbone.support import eventually, read_records
+from tests.backbone.support import eventually, publish_in_one_batch, read_records
 from tests.tokens import TokenScope, bearer
 
 TRUST = "county-durham"
@@ -59,15 +59,8 @@ class RunningNeeds:
 
     async def publish_in_one_batch(self, records: Iterable[bytes], *, agency: str = NHS) -> None:
         """Publish record values as one record batch, so the consumer reads them together."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            batch = producer.create_batch()
-            for value in records:
-                batch.append(key=b"agency", value=value, timestamp=None)
-            await (await producer.send_batch(batch, self.inbound_topic(agency), partition=0))
-        finally:
-            await producer.stop()
+        topic = self.inbound_topic(agency)
+        await publish_in_one_batch(self.kafka.bootstrap_servers, topic, records, b"agency")
 
     async def needs_events(self, expected: int, timeout_s: float = 60) -> list[dict[str, Any]]:
         """Envelopes on needs.events.v1 (waits for at least ``expected``)."""
